@@ -1,0 +1,57 @@
+"""testbed: track pilots with partner customers and judge them against a baseline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from testbed import database  # noqa: F401  (registers the SQLite connection settings)
+from testbed.config import from_environment
+from testbed.extensions import csrf, db, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = PROJECT_ROOT / "templates"
+MIGRATIONS = PROJECT_ROOT / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application; ``config`` overrides what the environment says."""
+    app = Flask(__name__, template_folder=str(TEMPLATES), instance_relative_config=True)
+    app.config.update(from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from testbed import models  # noqa: F401  (every table must be known to the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from testbed.auth.views import blueprint as auth
+    from testbed.pilots.views import blueprint as pilots
+
+    app.register_blueprint(auth)
+    app.register_blueprint(pilots)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    def render_error(error):
+        # Generic pages only: never a traceback or an internal message.
+        code = getattr(error, "code", 500) or 500
+        if code == 500:
+            db.session.rollback()
+        return render_template("errors/error.html", code=code), code
+
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, render_error)

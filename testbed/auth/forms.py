@@ -1,0 +1,11 @@
+"""Forms for signing in."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Email(check_deliverability=False)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField("Sign in")

@@ -1,0 +1,153 @@
+"""The ``testbed`` command: Flask's CLI with the commands a pilot team needs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from testbed import PROJECT_ROOT, create_app
+from testbed.auth.services import create_user
+from testbed.extensions import db
+from testbed.files.errors import LoadError
+from testbed.files.export import export_pilot
+from testbed.files.loader import load_path
+from testbed.pilots.models import Pilot
+from testbed.results.services import analyse_pilot
+
+DEMO_ACCOUNTS = (
+    ("innovation@demo.testbed", "innovation", "Ines Innovation"),
+    ("head@demo.testbed", "department_head", "Dario Head"),
+    ("finance@demo.testbed", "finance", "Fiona Finance"),
+    ("admin@demo.testbed", "admin", "Ada Admin"),
+)
+DEMO_PASSWORD = "demo-password"  # noqa: S105  (printed on purpose: demo accounts only)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main():
+    """Track testbed pilots and judge them against a baseline."""
+
+
+def fail(message: str) -> None:
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+@main.command("load")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def load_command(path: Path):
+    """Load a pilot folder, or a folder of pilot folders (all or nothing)."""
+    try:
+        outcomes = load_path(path)
+    except LoadError as error:
+        fail(f"nothing was loaded: {error}")
+    db.session.commit()
+    for outcome in outcomes:
+        rows = f" ({outcome.rows} rows)" if outcome.action != "unchanged" else ""
+        click.echo(f"{outcome.slug}: {outcome.action}{rows}")
+
+
+@main.command("export")
+@click.argument("slug")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def export_command(slug: str, path: Path):
+    """Write a pilot back as a folder that `testbed load` reads."""
+    export_pilot(pilot_or_fail(slug), path)
+    click.echo(f"{slug}: written to {path}")
+
+
+@main.command("analyze")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def analyze_command(slug: str, as_json: bool):
+    """Analyse every hypothesis of a pilot against its baseline."""
+    report = analyse_pilot(pilot_or_fail(slug))
+    if as_json:
+        click.echo(json.dumps(report, indent=2, allow_nan=False))
+    else:
+        from testbed.results.table import render_table
+
+        click.echo(render_table(report))
+
+
+@main.group("users")
+def users_group():
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help="innovation, department_head, finance or admin")
+@click.option("--password", help="Prompted for when not given.")
+@click.option("--name", default="")
+@with_appcontext
+def create_user_command(email: str, role: str, password: str | None, name: str):
+    """Create a user account."""
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, role, password, name=name)
+    except ValueError as error:
+        fail(str(error))
+    db.session.commit()
+    click.echo(f"created {user.email} ({user.role})")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve_command(host: str, port: int):
+    """Serve the configured database."""
+    create_app().run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
+@click.option("--reset-database", is_flag=True,
+              help="Allow wiping the database named by TESTBED_DATABASE_URL.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool, reset_database: bool):
+    """Build a fresh demo database with the example pilots and serve it."""
+    if os.environ.get("TESTBED_DATABASE_URL") and not reset_database:
+        fail("TESTBED_DATABASE_URL is set: `testbed demo` would wipe that database; "
+             "pass --reset-database to allow it, or unset the variable for the embedded SQLite")
+    build_demo()
+    click.echo(f"Demo database: {db.engine.url.render_as_string(hide_password=True)}")
+    click.echo(f"Demo accounts (password '{DEMO_PASSWORD}' for each):")
+    for email, role, _ in DEMO_ACCOUNTS:
+        click.echo(f"  {role:<16} {email}")
+    if not no_serve:
+        click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def build_demo() -> None:
+    """Drop everything, migrate to the newest schema, load ``experiments/``, add accounts."""
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade()
+    load_path(PROJECT_ROOT / "experiments", actor="demo")
+    for email, role, name in DEMO_ACCOUNTS:
+        create_user(email, role, DEMO_PASSWORD, name=name)
+    db.session.commit()
+
+
+def pilot_or_fail(slug: str) -> Pilot:
+    pilot = db.session.scalar(select(Pilot).where(Pilot.slug == slug))
+    if pilot is None:
+        fail(f"there is no pilot '{slug}'")
+    return pilot

@@ -1,0 +1,341 @@
+"""Reading and checking ``pilot.toml``: every key known, every reference resolved."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from testbed.files.errors import LoadError
+from testbed.pilots.models import (
+    DESIGNS, DIRECTIONS, HYPOTHESIS_ROLES, INDICATORS, METHODS, METRIC_KINDS, PARTNER_SIZES,
+    PERSPECTIVES, STATUSES,
+)
+from testbed.suggestions.models import SUGGESTION_STATUSES
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: str  # str, key, int, float, share, bool, date, names, scale, table, tables
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    fields: dict | None = None  # for table and tables
+
+
+PARTNER = {
+    "name": Field("str", required=True),
+    "segment": Field("str", default=""),
+    "size": Field("str", choices=PARTNER_SIZES, default="small"),
+    "key_account": Field("bool", default=False),
+    "key_account_reason": Field("str", default=""),
+}
+METRIC = {
+    "key": Field("key", required=True),
+    "name": Field("str", required=True),
+    "kind": Field("str", required=True, choices=METRIC_KINDS),
+    "direction": Field("str", required=True, choices=DIRECTIONS),
+    "unit": Field("str", default=""),
+    "indicator": Field("str", choices=INDICATORS, default="lagging"),
+    "perspective": Field("str", choices=PERSPECTIVES, default="customer"),
+    "scale": Field("scale"),
+}
+HYPOTHESIS = {
+    "key": Field("key", required=True),
+    "statement": Field("str", required=True),
+    "metric": Field("key", required=True),
+    "role": Field("str", required=True, choices=HYPOTHESIS_ROLES),
+    "design": Field("str", choices=DESIGNS, default="concurrent"),
+    "method": Field("str", choices=METHODS, default="fixed"),
+    "alpha": Field("share", default=0.05),
+    "minimum_effect": Field("float"),
+    "planned_sample_size": Field("int"),
+    "predictor": Field("key"),
+}
+ITERATION = {
+    "number": Field("int", required=True),
+    "start_date": Field("date"),
+    "end_date": Field("date"),
+    "title": Field("str", default=""),
+    "changes": Field("str", default=""),
+    "reason": Field("str", default=""),
+}
+SUGGESTION = {
+    "author": Field("str", required=True),
+    "department": Field("str", default=""),
+    "text": Field("str", required=True),
+    "status": Field("str", choices=SUGGESTION_STATUSES, default="new"),
+    "iteration": Field("int"),
+    "reason": Field("str", default=""),
+    "date": Field("date"),
+}
+COST = {
+    "item": Field("str", required=True),
+    "amount": Field("float", required=True),
+    "year": Field("int", default=0),
+    "recurring": Field("bool", default=False),
+}
+BENEFIT = {
+    "metric": Field("key", required=True),
+    "value_per_unit": Field("float", required=True),
+    "volume_per_year": Field("float", required=True),
+    "description": Field("str", default=""),
+}
+PROGRAMME = {
+    "name": Field("str", required=True),
+    "roi": Field("float", required=True),
+    "description": Field("str", default=""),
+}
+FINANCE = {
+    "currency": Field("str", default="EUR"),
+    "discount_rate": Field("float", default=0.08),
+    "horizon_years": Field("int", default=3),
+    "costs": Field("tables", default=[], fields=COST),
+    "benefits": Field("tables", default=[], fields=BENEFIT),
+    "programmes": Field("tables", default=[], fields=PROGRAMME),
+}
+PILOT = {
+    "slug": Field("key"),
+    "name": Field("str", required=True),
+    "status": Field("str", choices=STATUSES, default="draft"),
+    "start_date": Field("date"),
+    "end_date": Field("date"),
+    "summary": Field("str", default=""),
+    "departments": Field("names", default=[]),
+    "pilot_share": Field("share"),
+    "partner": Field("table", required=True, fields=PARTNER),
+    "metrics": Field("tables", default=[], fields=METRIC),
+    "hypotheses": Field("tables", default=[], fields=HYPOTHESIS),
+    "iterations": Field("tables", default=[], fields=ITERATION),
+    "suggestions": Field("tables", default=[], fields=SUGGESTION),
+    "finance": Field("table", fields=FINANCE),
+}
+
+
+def read_definition(path: Path) -> dict:
+    """Parse and check a ``pilot.toml``; raises LoadError naming line and column."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _syntax_error(path, error) from None
+    locator = Locator(path, text)
+    definition = _check_table(data, PILOT, locator, ())
+    definition.setdefault("slug", path.parent.name)
+    if not KEY_PATTERN.match(definition["slug"]):
+        raise locator.error((), "slug", "the folder name is not a valid slug; set slug = ...")
+    _check_references(definition, locator)
+    return definition
+
+
+def _syntax_error(path: Path, error: tomllib.TOMLDecodeError) -> LoadError:
+    # Python 3.11's tomllib puts the position only in the message text.
+    match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(error))
+    if match is None:
+        return LoadError(path, f"not valid TOML: {error}")
+    return LoadError(path, f"not valid TOML: {match[1]}", int(match[2]), int(match[3]))
+
+
+class Locator:
+    """Finds the line and column of a key in the TOML text, for error messages."""
+
+    HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\"-]+)\s*\]\]?")
+
+    def __init__(self, path: Path, text: str):
+        self.path = path
+        self.lines = text.splitlines()
+
+    def error(self, where: tuple, key: str | None, message: str) -> LoadError:
+        line, column = self.find(where, key)
+        field = ".".join([*(f"{name}[{index + 1}]" if index is not None else name
+                            for name, index in where), *([key] if key else [])])
+        return LoadError(self.path, message, line, column, field or None)
+
+    def find(self, where: tuple, key: str | None) -> tuple[int | None, int | None]:
+        header = ".".join(name for name, _ in where)
+        index = where[-1][1] if where else None
+        start = self._table_start(header, index)
+        if start is None:
+            return None, None
+        if key is None:
+            return start + 1 if header else None, 1 if header else None
+        pattern = re.compile(rf"^(\s*)[\"']?{re.escape(key)}[\"']?\s*=")
+        for number in range(start + 1 if header else 0, len(self.lines)):
+            line = self.lines[number]
+            if number > start and self.HEADER.match(line) and (header or number > 0):
+                break
+            match = pattern.match(line)
+            if match:
+                return number + 1, len(match.group(1)) + 1
+        return (start + 1, 1) if header else (None, None)
+
+    def _table_start(self, header: str, index: int | None) -> int | None:
+        if not header:
+            return 0
+        seen = -1
+        for number, line in enumerate(self.lines):
+            match = self.HEADER.match(line)
+            if match and match.group(1) == header:
+                seen += 1
+                if index is None or seen == index:
+                    return number
+        return None
+
+
+def _check_table(data: dict, fields: dict, locator: Locator, where: tuple) -> dict:
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise locator.error(where, unknown[0], f"unknown key '{unknown[0]}' (allowed: "
+                            f"{', '.join(fields)})")
+    checked = {}
+    for name, spec in fields.items():
+        if name not in data:
+            if spec.required:
+                raise locator.error(where, None, f"the key '{name}' is required here")
+            if spec.default is not None:
+                checked[name] = spec.default
+            continue
+        checked[name] = _check_value(data[name], name, spec, locator, where)
+    return checked
+
+
+def _check_value(value, name: str, spec: Field, locator: Locator, where: tuple):
+    def fail(message: str):
+        return locator.error(where, name, message)
+
+    if spec.kind == "table":
+        if not isinstance(value, dict):
+            raise fail(f"'{name}' must be a table ([{name}])")
+        return _check_table(value, spec.fields, locator, (*where, (name, None)))
+    if spec.kind == "tables":
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            raise fail(f"'{name}' must be an array of tables ([[{name}]])")
+        return [_check_table(item, spec.fields, locator, (*where, (name, index)))
+                for index, item in enumerate(value)]
+    value = _convert(value, name, spec, fail)
+    if spec.choices and value not in spec.choices:
+        raise fail(f"'{value}' is not one of {', '.join(spec.choices)}")
+    return value
+
+
+def _convert(value, name: str, spec: Field, fail):
+    kind = spec.kind
+    if kind in ("str", "key"):
+        if not isinstance(value, str):
+            raise fail(f"'{name}' must be text in quotes")
+        if kind == "key" and not KEY_PATTERN.match(value):
+            raise fail(f"'{value}' is not a valid key (letters, digits, _ and -)")
+        return value.strip()
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise fail(f"'{name}' must be true or false")
+        return value
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail(f"'{name}' must be a whole number")
+        return value
+    if kind in ("float", "share"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise fail(f"'{name}' must be a number")
+        if kind == "share" and not 0 < value < 1:
+            raise fail(f"'{name}' must lie between 0 and 1, got {value}")
+        return float(value)
+    if kind == "date":
+        return _convert_date(value, name, fail)
+    if kind == "names":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise fail(f"'{name}' must be a list of names in quotes")
+        return [v.strip() for v in value]
+    if kind == "scale":
+        if (not isinstance(value, list) or len(value) != 2
+                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+                or value[0] >= value[1]):
+            raise fail("'scale' must be two whole numbers, lowest first, such as [0, 10]")
+        return (value[0], value[1])
+    raise AssertionError(f"no conversion for {kind}")
+
+
+def _convert_date(value, name: str, fail) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise fail(f"'{name}' must be a date such as 2025-01-31, got {value!r}")
+
+
+def _check_references(definition: dict, locator: Locator) -> None:
+    partner = definition["partner"]
+    if partner["key_account"] and not partner["key_account_reason"]:
+        raise locator.error((("partner", None),), "key_account",
+                            "a key account needs key_account_reason: pilots with key "
+                            "accounts alarm sales")
+    _check_dates(definition, locator, ())
+    metrics = _unique(definition["metrics"], "key", "metrics", locator)
+    _unique(definition["hypotheses"], "key", "hypotheses", locator)
+    iterations = _unique(definition["iterations"], "number", "iterations", locator)
+    for index, iteration in enumerate(definition["iterations"]):
+        _check_dates(iteration, locator, (("iterations", index),))
+    for index, hypothesis in enumerate(definition["hypotheses"]):
+        _check_hypothesis(hypothesis, metrics, locator, (("hypotheses", index),))
+    for index, suggestion in enumerate(definition["suggestions"]):
+        _check_suggestion(suggestion, iterations, locator, (("suggestions", index),))
+    finance = definition.get("finance")
+    if finance:
+        for index, benefit in enumerate(finance["benefits"]):
+            if benefit["metric"] not in metrics:
+                raise locator.error((("finance.benefits", index),), "metric",
+                                    f"unknown metric '{benefit['metric']}'")
+        for index, cost in enumerate(finance["costs"]):
+            if not 0 <= cost["year"] <= finance["horizon_years"]:
+                raise locator.error((("finance.costs", index),), "year",
+                                    f"year must lie between 0 and horizon_years "
+                                    f"({finance['horizon_years']})")
+
+
+def _unique(items: list[dict], key: str, table: str, locator: Locator) -> dict:
+    seen = {}
+    for index, item in enumerate(items):
+        if item[key] in seen:
+            raise locator.error(((table, index),), key, f"duplicate {key} '{item[key]}'")
+        seen[item[key]] = item
+    return seen
+
+
+def _check_dates(item: dict, locator: Locator, where: tuple) -> None:
+    start, end = item.get("start_date"), item.get("end_date")
+    if start and end and end < start:
+        raise locator.error(where, "end_date", f"end_date {end} is before start_date {start}")
+
+
+def _check_hypothesis(hypothesis: dict, metrics: dict, locator: Locator, where: tuple) -> None:
+    metric = metrics.get(hypothesis["metric"])
+    if metric is None:
+        raise locator.error(where, "metric", f"unknown metric '{hypothesis['metric']}'")
+    predictor = hypothesis.get("predictor")
+    if hypothesis["design"] == "threshold" and predictor is None:
+        raise locator.error(where, "design", "a threshold design needs predictor = ...")
+    if predictor is not None and predictor not in metrics:
+        raise locator.error(where, "predictor", f"unknown metric '{predictor}'")
+    if hypothesis.get("planned_sample_size", 1) < 1:
+        raise locator.error(where, "planned_sample_size", "must be at least 1")
+    if hypothesis["role"] == "guardrail" and (hypothesis.get("minimum_effect") or 0) < 0:
+        raise locator.error(where, "minimum_effect",
+                            "a guardrail's minimum_effect is its margin and must not be negative")
+
+
+def _check_suggestion(suggestion: dict, iterations: dict, locator: Locator, where) -> None:
+    status, number = suggestion["status"], suggestion.get("iteration")
+    if status == "incorporated" and number is None:
+        raise locator.error(where, "status", "an incorporated suggestion needs iteration = N")
+    if number is not None and number not in iterations:
+        raise locator.error(where, "iteration", f"there is no iteration {number}")
+    if status == "declined" and not suggestion["reason"]:
+        raise locator.error(where, "status", "a declined suggestion needs a reason")

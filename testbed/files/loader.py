@@ -1,0 +1,225 @@
+"""``testbed load``: bring pilot folders into the database, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from testbed.audit import record
+from testbed.auth.services import department_named
+from testbed.extensions import db
+from testbed.files.definition import read_definition
+from testbed.files.errors import LoadError
+from testbed.files.tables import read_observations, read_summaries
+from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.pilots.models import Hypothesis, Iteration, Metric, Partner, Pilot
+from testbed.store.models import ImportBatch
+from testbed.store.services import BatchWriter
+from testbed.suggestions.models import Suggestion
+
+DEFINITION = "pilot.toml"
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    slug: str
+    action: str  # created | updated | unchanged
+    rows: int
+
+
+def pilot_folders(path: Path) -> list[Path]:
+    """The pilot folders at ``path``: the folder itself, or its sub-folders."""
+    path = Path(path)
+    if not path.is_dir():
+        raise LoadError(path, "no such folder")
+    if (path / DEFINITION).is_file():
+        return [path]
+    folders = sorted(p for p in path.iterdir() if (p / DEFINITION).is_file())
+    if not folders:
+        raise LoadError(path, f"no {DEFINITION} here or in any sub-folder")
+    return folders
+
+
+def load_path(path: Path, actor: str = "cli") -> list[LoadOutcome]:
+    """Load every pilot folder at ``path`` into the session (the caller commits)."""
+    outcomes = [load_folder(folder, actor) for folder in pilot_folders(path)]
+    slugs = [o.slug for o in outcomes]
+    duplicate = next((s for s in slugs if slugs.count(s) > 1), None)
+    if duplicate:
+        raise LoadError(path, f"two folders define the pilot '{duplicate}'")
+    return outcomes
+
+
+def folder_digest(folder: Path) -> str:
+    """A digest of the files a load reads, so an unchanged folder can be skipped."""
+    digest = hashlib.sha256()
+    for file in data_files(folder):
+        digest.update(file.name.encode() + b"\0")
+        with file.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def data_files(folder: Path) -> list[Path]:
+    patterns = (DEFINITION, "observations*.csv", "summary*.csv")
+    return sorted({file for pattern in patterns for file in folder.glob(pattern)})
+
+
+def load_folder(folder: Path, actor: str) -> LoadOutcome:
+    definition = read_definition(folder / DEFINITION)
+    digest = folder_digest(folder)
+    pilot = db.session.scalar(select(Pilot).where(Pilot.slug == definition["slug"]))
+    if pilot is not None and pilot.source_digest == digest:
+        return LoadOutcome(pilot.slug, "unchanged", 0)
+    action = "created" if pilot is None else "updated"
+    if pilot is None:
+        pilot = Pilot(slug=definition["slug"])
+        db.session.add(pilot)
+    with db.session.no_autoflush:  # the pilot is complete only once its partner is set
+        _apply_definition(pilot, definition)
+    pilot.source_digest = digest
+    db.session.flush()
+    rows = _load_tables(pilot, folder, definition, digest)
+    record(action, "pilot", actor=actor, entity_id=pilot.id, pilot_id=pilot.id,
+           summary=f"{action} from {folder.name}/ ({rows} rows)")
+    return LoadOutcome(pilot.slug, action, rows)
+
+
+def _apply_definition(pilot: Pilot, definition: dict) -> None:
+    for name in ("name", "status", "start_date", "end_date", "summary", "pilot_share"):
+        setattr(pilot, name, definition.get(name))
+    pilot.partner = _partner(definition["partner"])
+    pilot.departments = [department_named(name) for name in definition["departments"]]
+    metrics = _sync_metrics(pilot, definition["metrics"])
+    _sync_hypotheses(pilot, definition["hypotheses"], metrics)
+    iterations = _sync_iterations(pilot, definition["iterations"])
+    _replace_suggestions(pilot, definition["suggestions"], iterations)
+    _replace_finance(pilot, definition.get("finance"), metrics)
+
+
+def _partner(fields: dict) -> Partner:
+    partner = db.session.scalar(select(Partner).where(Partner.name == fields["name"]))
+    if partner is None:
+        partner = Partner(name=fields["name"])
+        db.session.add(partner)
+    for name, value in fields.items():
+        setattr(partner, name, value)
+    return partner
+
+
+def _sync(existing: list, items: list[dict], key: str, make) -> dict:
+    """Update rows by their natural key, add new ones, drop those no longer listed."""
+    by_key = {getattr(row, key): row for row in existing}
+    wanted = {item[key] for item in items}
+    for gone in [row for k, row in by_key.items() if k not in wanted]:
+        existing.remove(gone)
+    rows = {}
+    for item in items:
+        row = by_key.get(item[key])
+        if row is None:
+            row = make()
+            existing.append(row)
+        rows[item[key]] = (row, item)
+    return rows
+
+
+def _sync_metrics(pilot: Pilot, items: list[dict]) -> dict[str, Metric]:
+    rows = _sync(pilot.metrics, items, "key", Metric)
+    for metric, item in rows.values():
+        scale = item.get("scale")
+        metric.key, metric.name, metric.kind = item["key"], item["name"], item["kind"]
+        metric.direction, metric.unit = item["direction"], item["unit"]
+        metric.indicator, metric.perspective = item["indicator"], item["perspective"]
+        metric.scale_min, metric.scale_max = scale if scale else (None, None)
+    # No flush yet: a removed metric may still be named by a hypothesis until those sync.
+    return {key: metric for key, (metric, _) in rows.items()}
+
+
+def _sync_hypotheses(pilot: Pilot, items: list[dict], metrics: dict[str, Metric]) -> None:
+    rows = _sync(pilot.hypotheses, items, "key", Hypothesis)
+    for hypothesis, item in rows.values():
+        hypothesis.key, hypothesis.statement = item["key"], item["statement"]
+        hypothesis.metric = metrics[item["metric"]]
+        hypothesis.predictor = metrics.get(item.get("predictor"))
+        hypothesis.role, hypothesis.design = item["role"], item["design"]
+        hypothesis.method, hypothesis.alpha = item["method"], item["alpha"]
+        hypothesis.minimum_effect = item.get("minimum_effect")
+        hypothesis.planned_sample_size = item.get("planned_sample_size")
+
+
+def _sync_iterations(pilot: Pilot, items: list[dict]) -> dict[int, Iteration]:
+    rows = _sync(pilot.iterations, items, "number", Iteration)
+    for iteration, item in rows.values():
+        for name, value in item.items():
+            setattr(iteration, name, value)
+    db.session.flush()
+    return {number: iteration for number, (iteration, _) in rows.items()}
+
+
+def _replace_suggestions(pilot: Pilot, items: list[dict], iterations: dict) -> None:
+    # Suggestions made in the app are kept; those from the folder are rewritten.
+    db.session.execute(
+        delete(Suggestion).where(Suggestion.pilot_id == pilot.id, Suggestion.from_file)
+    )
+    for item in items:
+        db.session.add(Suggestion(
+            pilot=pilot, author=item["author"], text=item["text"], status=item["status"],
+            department=department_named(item["department"]) if item["department"] else None,
+            iteration=iterations.get(item.get("iteration")), reason=item["reason"],
+            proposed_on=item.get("date"), from_file=True,
+        ))
+
+
+def _replace_finance(pilot: Pilot, finance: dict | None, metrics: dict[str, Metric]) -> None:
+    for model in (CostItem, Benefit):
+        db.session.execute(delete(model).where(model.pilot_id == pilot.id))
+    plan = db.session.get(FinancePlan, pilot.id)
+    if finance is None:
+        if plan is not None:
+            db.session.delete(plan)
+        return
+    if plan is None:
+        plan = FinancePlan(pilot_id=pilot.id)
+        db.session.add(plan)
+    plan.currency, plan.discount_rate = finance["currency"], finance["discount_rate"]
+    plan.horizon_years = finance["horizon_years"]
+    for cost in finance["costs"]:
+        db.session.add(CostItem(pilot_id=pilot.id, **cost))
+    for benefit in finance["benefits"]:
+        db.session.add(Benefit(
+            pilot_id=pilot.id, metric=metrics[benefit["metric"]],
+            value_per_unit=benefit["value_per_unit"],
+            volume_per_year=benefit["volume_per_year"], description=benefit["description"],
+        ))
+    for programme in finance["programmes"]:
+        _programme(programme)
+
+
+def _programme(fields: dict) -> None:
+    programme = db.session.scalar(select(Programme).where(Programme.name == fields["name"]))
+    if programme is None:
+        programme = Programme(name=fields["name"])
+        db.session.add(programme)
+    programme.roi, programme.description = fields["roi"], fields["description"]
+
+
+def _load_tables(pilot: Pilot, folder: Path, definition: dict, digest: str) -> int:
+    """Replace what earlier loads of this folder stored with the folder's tables."""
+    db.session.execute(
+        delete(ImportBatch).where(ImportBatch.pilot_id == pilot.id, ImportBatch.origin == "file")
+    )
+    metrics = {metric.key: metric for metric in pilot.metrics}
+    iterations = {item["number"] for item in definition["iterations"]}
+    writer = BatchWriter(pilot, "file", folder.name, digest)
+    for file in sorted(folder.glob("observations*.csv")):
+        for chunk in read_observations(file, metrics, iterations):
+            writer.add(chunk)
+    for file in sorted(folder.glob("summary*.csv")):
+        for metric, group, period, n, mean, sd in read_summaries(file, metrics):
+            writer.add_summary(metric, group, period, n, mean, sd)
+    return writer.finish().rows

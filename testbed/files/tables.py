@@ -1,0 +1,208 @@
+"""Reading observation and summary CSV files, checking every cell on the way."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+from testbed.files.errors import LoadError
+from testbed.pilots.models import Metric
+from testbed.store.models import GROUPS, PERIODS
+from testbed.store.services import ObservationChunk
+
+OBSERVATION_COLUMNS = ("metric", "group", "value", "denominator", "period", "unit", "date",
+                       "iteration", "covariate")
+OBSERVATION_REQUIRED = ("metric", "group", "value")
+SUMMARY_COLUMNS = ("metric", "group", "n", "mean", "sd", "period")
+SUMMARY_REQUIRED = ("metric", "group", "n", "mean", "sd")
+CHUNK_ROWS = 20_000
+
+
+class CellError(ValueError):
+    """A bad cell; the reader adds the file, line and column."""
+
+
+class Header:
+    """Column positions of a CSV header, checked against the allowed columns."""
+
+    def __init__(self, path, names: list[str], allowed: tuple, required: tuple):
+        self.names = [name.strip().lower() for name in names]
+        for position, name in enumerate(self.names, start=1):
+            if name not in allowed:
+                raise LoadError(path, f"unknown column '{name}' (allowed: {', '.join(allowed)})",
+                                1, position, name)
+            if self.names.index(name) != position - 1:
+                raise LoadError(path, f"the column '{name}' appears twice", 1, position, name)
+        for name in required:
+            if name not in self.names:
+                raise LoadError(path, f"the required column '{name}' is missing", 1, None, name)
+        self.position = {name: index for index, name in enumerate(self.names)}
+
+    def cell(self, row: list[str], name: str) -> str:
+        index = self.position.get(name)
+        return row[index].strip() if index is not None else ""
+
+
+def read_observations(path: Path, metrics: dict[str, Metric],
+                      iterations: set[int] | None = None) -> Iterator[ObservationChunk]:
+    """Yield checked observations from a CSV file in chunks of ``CHUNK_ROWS``."""
+    with path.open(newline="", encoding="utf-8-sig") as stream:
+        yield from parse_observations(path, stream, metrics, iterations)
+
+
+def parse_observations(path, lines: Iterable[str], metrics: dict[str, Metric],
+                       iterations: set[int] | None = None) -> Iterator[ObservationChunk]:
+    """Yield checked observations from CSV text; ``path`` names it in errors."""
+    reader = csv.reader(lines)
+    header = Header(path, _first_row(path, reader), OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
+    chunk = ObservationChunk()
+    for row in reader:
+        if not row:
+            continue
+        _check_width(path, reader.line_num, row, header)
+        try:
+            _append_observation(chunk, row, header, metrics, iterations)
+        except CellError as error:
+            name = error.args[1]
+            raise LoadError(path, error.args[0], reader.line_num, header.position[name] + 1,
+                            name) from None
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = ObservationChunk()
+    yield chunk
+
+
+def read_summaries(path: Path, metrics: dict[str, Metric]) -> Iterator[tuple]:
+    """Yield checked (metric, group, period, n, mean, sd) rows of a summary CSV."""
+    with path.open(newline="", encoding="utf-8-sig") as stream:
+        reader = csv.reader(stream)
+        header = Header(path, _first_row(path, reader), SUMMARY_COLUMNS, SUMMARY_REQUIRED)
+        for row in reader:
+            if not row:
+                continue
+            _check_width(path, reader.line_num, row, header)
+            try:
+                yield _summary_row(row, header, metrics)
+            except CellError as error:
+                name = error.args[1]
+                raise LoadError(path, error.args[0], reader.line_num,
+                                header.position[name] + 1, name) from None
+
+
+def _first_row(path, reader) -> list[str]:
+    try:
+        return next(reader)
+    except StopIteration:
+        raise LoadError(path, "the file is empty; it needs a header row", 1) from None
+    except csv.Error as error:
+        raise LoadError(path, f"not readable as CSV: {error}", 1) from None
+
+
+def _check_width(path, line: int, row: list[str], header: Header) -> None:
+    if len(row) != len(header.names):
+        raise LoadError(path, f"expected {len(header.names)} fields, found {len(row)}", line)
+
+
+def _append_observation(chunk: ObservationChunk, row, header: Header, metrics, iterations):
+    metric = _metric(header.cell(row, "metric"), metrics)
+    value = _number(header.cell(row, "value"), "value")
+    denominator = _optional_number(header.cell(row, "denominator"), "denominator")
+    _check_value_for_kind(metric, value, denominator)
+    chunk.metric.append(metric)
+    chunk.group.append(_choice(header.cell(row, "group"), GROUPS, "group"))
+    chunk.period.append(_choice(header.cell(row, "period") or "post", PERIODS, "period"))
+    chunk.iteration.append(_iteration(header.cell(row, "iteration"), iterations))
+    chunk.unit.append(header.cell(row, "unit") or None)
+    chunk.day.append(_date(header.cell(row, "date")))
+    chunk.value.append(value)
+    chunk.denominator.append(denominator)
+    chunk.covariate.append(_optional_number(header.cell(row, "covariate"), "covariate"))
+
+
+def _summary_row(row, header: Header, metrics) -> tuple:
+    metric = _metric(header.cell(row, "metric"), metrics)
+    if metric.kind == "ratio":
+        raise CellError(f"metric '{metric.key}' is a ratio; summaries cannot carry its "
+                        "denominator, so give its observations instead", "metric")
+    group = _choice(header.cell(row, "group"), GROUPS, "group")
+    period = _choice(header.cell(row, "period") or "post", PERIODS, "period")
+    n_text = header.cell(row, "n")
+    if not n_text.isdigit() or int(n_text) < 1:
+        raise CellError(f"'{n_text}' is not a whole number of observations (1 or more)", "n")
+    mean = _number(header.cell(row, "mean"), "mean")
+    sd = _number(header.cell(row, "sd"), "sd")
+    if sd < 0:
+        raise CellError(f"a standard deviation cannot be negative ({sd})", "sd")
+    if metric.kind == "proportion" and not 0 <= mean <= 1:
+        raise CellError(f"the mean of a proportion must lie between 0 and 1, got {mean}", "mean")
+    return metric, group, period, int(n_text), mean, sd
+
+
+def _metric(key: str, metrics: dict[str, Metric]) -> Metric:
+    metric = metrics.get(key)
+    if metric is None:
+        raise CellError(f"unknown metric '{key}' (known: {', '.join(sorted(metrics))})", "metric")
+    return metric
+
+
+def _number(text: str, name: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise CellError(f"'{text}' is not a number", name) from None
+    if not math.isfinite(value):
+        raise CellError(f"'{text}' is not a finite number", name)
+    return value
+
+
+def _optional_number(text: str, name: str) -> float | None:
+    return _number(text, name) if text else None
+
+
+def _choice(text: str, choices: tuple[str, ...], name: str) -> str:
+    if text not in choices:
+        raise CellError(f"'{text}' is not one of {', '.join(choices)}", name)
+    return text
+
+
+def _iteration(text: str, iterations: set[int] | None) -> int | None:
+    if not text:
+        return None
+    if not text.isdigit():
+        raise CellError(f"'{text}' is not an iteration number", "iteration")
+    number = int(text)
+    if iterations is not None and number not in iterations:
+        raise CellError(f"there is no iteration {number} in pilot.toml", "iteration")
+    return number
+
+
+def _date(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CellError(f"'{text}' is not a date such as 2025-01-31", "date") from None
+
+
+def _check_value_for_kind(metric: Metric, value: float, denominator: float | None) -> None:
+    if metric.kind == "proportion" and value not in (0.0, 1.0):
+        raise CellError(f"metric '{metric.key}' is a proportion: value must be 0 or 1, "
+                        f"got {value:g}", "value")
+    if metric.kind == "ratio":
+        if denominator is None:
+            raise CellError(f"metric '{metric.key}' is a ratio: the denominator is required",
+                            "denominator")
+        if denominator <= 0:
+            raise CellError(f"the denominator must be positive, got {denominator:g}",
+                            "denominator")
+    elif denominator is not None:
+        raise CellError(f"metric '{metric.key}' is not a ratio: leave the denominator empty",
+                        "denominator")
+    scale = metric.scale
+    if scale and (value != int(value) or not scale[0] <= value <= scale[1]):
+        raise CellError(f"metric '{metric.key}' is a score from {scale[0]} to {scale[1]}: "
+                        f"got {value:g}", "value")

@@ -1,0 +1,1 @@
+"""Pilots with their partner, metrics, hypotheses and iterations."""

@@ -1,0 +1,1 @@
+"""Hypothesis results: the store's sums handed to the statistics in ``analysis``."""

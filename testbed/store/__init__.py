@@ -1,0 +1,1 @@
+"""The observation store: raw rows, and the sums an analysis reads instead of them."""

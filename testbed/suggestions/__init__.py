@@ -1,0 +1,1 @@
+"""Suggestions from other departments, followed from proposal to adoption."""

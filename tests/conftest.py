@@ -1,0 +1,150 @@
+"""Fixtures: an application on a fresh real database per test (SQLite file or PostgreSQL).
+
+Set TESTBED_TEST_DATABASE_URL to a PostgreSQL database to run the suite there;
+otherwise every test gets its own SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from testbed import create_app
+from testbed.config import normalise_database_url
+from testbed.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TESTBED_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config):
+    return f"database: {'PostgreSQL ' + TEST_DATABASE_URL if TEST_DATABASE_URL else 'SQLite file'}"
+
+
+@pytest.fixture(scope="session")
+def server_schema():
+    """On PostgreSQL, build the schema once per run; tests then empty the tables."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    engine = create_engine(normalise_database_url(TEST_DATABASE_URL))
+    from testbed import models  # noqa: F401
+
+    with engine.begin() as connection:
+        db.Model.metadata.drop_all(connection)
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.Model.metadata.create_all(connection)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    return normalise_database_url(TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'test.sqlite'}")
+
+
+@pytest.fixture
+def app(database_url, server_schema, monkeypatch):
+    monkeypatch.delenv("TESTBED_DATABASE_URL", raising=False)
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+    })
+    with app.app_context():
+        if server_schema is not None:
+            empty_all_tables()
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    # A demo test may have rebuilt the schema through migrations; recreate if so.
+    db.create_all()
+    names = ", ".join(f'"{t.name}"' for t in db.Model.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+MINIMAL_TOML = """\
+    name = "Reminder pilot"
+    status = "active"
+    start_date = 2025-01-06
+    departments = ["Operations", "Finance"]
+
+    [partner]
+    name = "Harbour Dental"
+    segment = "healthcare"
+
+    [[metrics]]
+    key = "wait"
+    name = "Waiting time"
+    kind = "mean"
+    direction = "decrease"
+    unit = "minutes"
+
+    [[metrics]]
+    key = "fta"
+    name = "Failure to attend"
+    kind = "proportion"
+    direction = "decrease"
+
+    [[hypotheses]]
+    key = "H1"
+    statement = "Reminders lower the failure-to-attend rate."
+    metric = "fta"
+    role = "primary"
+
+    [[iterations]]
+    number = 1
+    title = "SMS reminder"
+    """
+
+MINIMAL_OBSERVATIONS = """\
+    metric,group,value,iteration
+    wait,baseline,12.5,1
+    wait,baseline,14.0,1
+    wait,pilot,9.5,1
+    wait,pilot,11.0,1
+    fta,baseline,1,1
+    fta,baseline,0,1
+    fta,pilot,0,1
+    fta,pilot,0,1
+    """
+
+
+@pytest.fixture
+def write_pilot(tmp_path):
+    """Write a pilot folder; pass file name = text (dedented) to override or add files."""
+
+    def write(name: str = "reminders", **files: str) -> Path:
+        folder = tmp_path / "pilots" / name
+        folder.mkdir(parents=True, exist_ok=True)
+        contents = {"pilot.toml": MINIMAL_TOML, "observations.csv": MINIMAL_OBSERVATIONS}
+        contents.update({k.replace("__", "."): v for k, v in files.items()})
+        for file_name, content in contents.items():
+            path = folder / file_name
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_text(textwrap.dedent(content), encoding="utf-8")
+        return folder
+
+    return write
