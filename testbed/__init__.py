@@ -25,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_commands(app)
     return app
 
 
@@ -43,6 +44,12 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth)
     app.register_blueprint(pilots)
+
+
+def register_commands(app: Flask) -> None:
+    from testbed.cli import register_commands as add_commands
+
+    add_commands(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

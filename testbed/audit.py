@@ -23,12 +23,25 @@ class AuditEvent(db.Model):
     summary: Mapped[str] = mapped_column(Text, default="")
 
 
-def record(action: str, entity: str, *, actor: str, summary: str = "", entity_id=None,
-           pilot_id=None, user_id=None) -> AuditEvent:
+def record(
+    action: str,
+    entity: str,
+    *,
+    actor: str,
+    summary: str = "",
+    entity_id=None,
+    pilot_id=None,
+    user_id=None,
+) -> AuditEvent:
     """Add an audit event to the current transaction (the caller commits)."""
     event = AuditEvent(
-        action=action, entity=entity, entity_id=entity_id, pilot_id=pilot_id,
-        actor=actor, user_id=user_id, summary=summary,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        pilot_id=pilot_id,
+        actor=actor,
+        user_id=user_id,
+        summary=summary,
     )
     db.session.add(event)
     return event

@@ -35,12 +35,24 @@ def main():
     """Track testbed pilots and judge them against a baseline."""
 
 
+def register_commands(app) -> None:
+    for command in (
+        load_command,
+        export_command,
+        analyze_command,
+        users_group,
+        serve_command,
+        demo_command,
+    ):
+        app.cli.add_command(command)
+
+
 def fail(message: str) -> None:
     db.session.rollback()
     raise click.ClickException(message)
 
 
-@main.command("load")
+@click.command("load")
 @click.argument("path", type=click.Path(path_type=Path))
 @with_appcontext
 def load_command(path: Path):
@@ -55,7 +67,7 @@ def load_command(path: Path):
         click.echo(f"{outcome.slug}: {outcome.action}{rows}")
 
 
-@main.command("export")
+@click.command("export")
 @click.argument("slug")
 @click.argument("path", type=click.Path(path_type=Path))
 @with_appcontext
@@ -65,7 +77,7 @@ def export_command(slug: str, path: Path):
     click.echo(f"{slug}: written to {path}")
 
 
-@main.command("analyze")
+@click.command("analyze")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_appcontext
@@ -80,7 +92,7 @@ def analyze_command(slug: str, as_json: bool):
         click.echo(render_table(report))
 
 
-@main.group("users")
+@click.group("users")
 def users_group():
     """Manage user accounts."""
 
@@ -103,26 +115,32 @@ def create_user_command(email: str, role: str, password: str | None, name: str):
     click.echo(f"created {user.email} ({user.role})")
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
 def serve_command(host: str, port: int):
     """Serve the configured database."""
-    create_app().run(host=host, port=port, debug=False, use_reloader=False)
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
 
 
-@main.command("demo")
+@click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Build the demo database and stop.")
-@click.option("--reset-database", is_flag=True,
-              help="Allow wiping the database named by TESTBED_DATABASE_URL.")
+@click.option(
+    "--reset-database",
+    is_flag=True,
+    help="Allow wiping the database named by TESTBED_DATABASE_URL.",
+)
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool, reset_database: bool):
     """Build a fresh demo database with the example pilots and serve it."""
     if os.environ.get("TESTBED_DATABASE_URL") and not reset_database:
-        fail("TESTBED_DATABASE_URL is set: `testbed demo` would wipe that database; "
-             "pass --reset-database to allow it, or unset the variable for the embedded SQLite")
+        fail(
+            "TESTBED_DATABASE_URL is set: `testbed demo` would wipe that database; "
+            "pass --reset-database to allow it, or unset the variable for the embedded SQLite"
+        )
     build_demo()
     click.echo(f"Demo database: {db.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"Demo accounts (password '{DEMO_PASSWORD}' for each):")

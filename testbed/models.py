@@ -8,7 +8,21 @@ from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.suggestions.models import Suggestion
 
 __all__ = [
-    "Aggregate", "AuditEvent", "Benefit", "CostItem", "Department", "FinancePlan",
-    "Hypothesis", "ImportBatch", "Iteration", "Metric", "Observation", "Partner",
-    "Pilot", "Programme", "Suggestion", "User", "ValueCount",
+    "Aggregate",
+    "AuditEvent",
+    "Benefit",
+    "CostItem",
+    "Department",
+    "FinancePlan",
+    "Hypothesis",
+    "ImportBatch",
+    "Iteration",
+    "Metric",
+    "Observation",
+    "Partner",
+    "Pilot",
+    "Programme",
+    "Suggestion",
+    "User",
+    "ValueCount",
 ]

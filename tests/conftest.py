@@ -49,12 +49,14 @@ def database_url(tmp_path) -> str:
 @pytest.fixture
 def app(database_url, server_schema, monkeypatch):
     monkeypatch.delenv("TESTBED_DATABASE_URL", raising=False)
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "WTF_CSRF_ENABLED": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+        }
+    )
     with app.app_context():
         if server_schema is not None:
             empty_all_tables()

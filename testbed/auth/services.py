@@ -11,8 +11,9 @@ MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 
 
-def create_user(email: str, role: str, password: str, name: str = "",
-                department: Department | None = None) -> User:
+def create_user(
+    email: str, role: str, password: str, name: str = "", department: Department | None = None
+) -> User:
     """Add a user to the session; raises ValueError with a reason a person can fix."""
     email = email.strip().lower()
     if "@" not in email:

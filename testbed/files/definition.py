@@ -11,11 +11,20 @@ from typing import Any
 
 from testbed.files.errors import LoadError
 from testbed.pilots.models import (
-    DESIGNS, DIRECTIONS, HYPOTHESIS_ROLES, INDICATORS, METHODS, METRIC_KINDS, PARTNER_SIZES,
-    PERSPECTIVES, STATUSES,
+    DESIGNS,
+    DIRECTIONS,
+    HYPOTHESIS_ROLES,
+    INDICATORS,
+    METHODS,
+    METRIC_KINDS,
+    PARTNER_SIZES,
+    PERSPECTIVES,
+    STATUSES,
 )
 from testbed.suggestions.models import SUGGESTION_STATUSES
 
+# Designs analysed from rows with a test of their own, not from two groups' sums.
+ROW_DESIGNS = ("did", "its", "threshold")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
@@ -152,8 +161,12 @@ class Locator:
 
     def error(self, where: tuple, key: str | None, message: str) -> LoadError:
         line, column = self.find(where, key)
-        field = ".".join([*(f"{name}[{index + 1}]" if index is not None else name
-                            for name, index in where), *([key] if key else [])])
+        field = ".".join(
+            [
+                *(f"{name}[{index + 1}]" if index is not None else name for name, index in where),
+                *([key] if key else []),
+            ]
+        )
         return LoadError(self.path, message, line, column, field or None)
 
     def find(self, where: tuple, key: str | None) -> tuple[int | None, int | None]:
@@ -190,8 +203,9 @@ class Locator:
 def _check_table(data: dict, fields: dict, locator: Locator, where: tuple) -> dict:
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise locator.error(where, unknown[0], f"unknown key '{unknown[0]}' (allowed: "
-                            f"{', '.join(fields)})")
+        raise locator.error(
+            where, unknown[0], f"unknown key '{unknown[0]}' (allowed: {', '.join(fields)})"
+        )
     checked = {}
     for name, spec in fields.items():
         if name not in data:
@@ -215,8 +229,10 @@ def _check_value(value, name: str, spec: Field, locator: Locator, where: tuple):
     if spec.kind == "tables":
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
             raise fail(f"'{name}' must be an array of tables ([[{name}]])")
-        return [_check_table(item, spec.fields, locator, (*where, (name, index)))
-                for index, item in enumerate(value)]
+        return [
+            _check_table(item, spec.fields, locator, (*where, (name, index)))
+            for index, item in enumerate(value)
+        ]
     value = _convert(value, name, spec, fail)
     if spec.choices and value not in spec.choices:
         raise fail(f"'{value}' is not one of {', '.join(spec.choices)}")
@@ -252,9 +268,12 @@ def _convert(value, name: str, spec: Field, fail):
             raise fail(f"'{name}' must be a list of names in quotes")
         return [v.strip() for v in value]
     if kind == "scale":
-        if (not isinstance(value, list) or len(value) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-                or value[0] >= value[1]):
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            or value[0] >= value[1]
+        ):
             raise fail("'scale' must be two whole numbers, lowest first, such as [0, 10]")
         return (value[0], value[1])
     raise AssertionError(f"no conversion for {kind}")
@@ -274,9 +293,11 @@ def _convert_date(value, name: str, fail) -> date:
 def _check_references(definition: dict, locator: Locator) -> None:
     partner = definition["partner"]
     if partner["key_account"] and not partner["key_account_reason"]:
-        raise locator.error((("partner", None),), "key_account",
-                            "a key account needs key_account_reason: pilots with key "
-                            "accounts alarm sales")
+        raise locator.error(
+            (("partner", None),),
+            "key_account",
+            "a key account needs key_account_reason: pilots with key accounts alarm sales",
+        )
     _check_dates(definition, locator, ())
     metrics = _unique(definition["metrics"], "key", "metrics", locator)
     _unique(definition["hypotheses"], "key", "hypotheses", locator)
@@ -291,13 +312,18 @@ def _check_references(definition: dict, locator: Locator) -> None:
     if finance:
         for index, benefit in enumerate(finance["benefits"]):
             if benefit["metric"] not in metrics:
-                raise locator.error((("finance.benefits", index),), "metric",
-                                    f"unknown metric '{benefit['metric']}'")
+                raise locator.error(
+                    (("finance.benefits", index),),
+                    "metric",
+                    f"unknown metric '{benefit['metric']}'",
+                )
         for index, cost in enumerate(finance["costs"]):
             if not 0 <= cost["year"] <= finance["horizon_years"]:
-                raise locator.error((("finance.costs", index),), "year",
-                                    f"year must lie between 0 and horizon_years "
-                                    f"({finance['horizon_years']})")
+                raise locator.error(
+                    (("finance.costs", index),),
+                    "year",
+                    f"year must lie between 0 and horizon_years ({finance['horizon_years']})",
+                )
 
 
 def _unique(items: list[dict], key: str, table: str, locator: Locator) -> dict:
@@ -324,11 +350,27 @@ def _check_hypothesis(hypothesis: dict, metrics: dict, locator: Locator, where: 
         raise locator.error(where, "design", "a threshold design needs predictor = ...")
     if predictor is not None and predictor not in metrics:
         raise locator.error(where, "predictor", f"unknown metric '{predictor}'")
+    if hypothesis["design"] in ROW_DESIGNS and hypothesis["method"] != "fixed":
+        raise locator.error(
+            where,
+            "method",
+            f"the {hypothesis['design']} design has a fixed "
+            "test only; sequential and bayesian fit concurrent and pre_post",
+        )
+    if hypothesis["role"] == "guardrail" and hypothesis["design"] in ROW_DESIGNS:
+        raise locator.error(
+            where,
+            "design",
+            "a guardrail compares two groups: use the concurrent or pre_post design",
+        )
     if hypothesis.get("planned_sample_size", 1) < 1:
         raise locator.error(where, "planned_sample_size", "must be at least 1")
     if hypothesis["role"] == "guardrail" and (hypothesis.get("minimum_effect") or 0) < 0:
-        raise locator.error(where, "minimum_effect",
-                            "a guardrail's minimum_effect is its margin and must not be negative")
+        raise locator.error(
+            where,
+            "minimum_effect",
+            "a guardrail's minimum_effect is its margin and must not be negative",
+        )
 
 
 def _check_suggestion(suggestion: dict, iterations: dict, locator: Locator, where) -> None:

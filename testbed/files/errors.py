@@ -6,8 +6,14 @@ from __future__ import annotations
 class LoadError(ValueError):
     """Bad input in a pilot folder, with the file, line, column and field at fault."""
 
-    def __init__(self, path, message: str, line: int | None = None,
-                 column: int | None = None, field: str | None = None):
+    def __init__(
+        self,
+        path,
+        message: str,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ):
         self.path = str(path)
         self.line = line
         self.column = column

@@ -15,8 +15,17 @@ from testbed.pilots.models import Pilot
 from testbed.store.models import Aggregate, ImportBatch, Observation
 from testbed.suggestions.models import Suggestion
 
-OBSERVATION_HEADER = ["metric", "group", "value", "denominator", "period", "unit", "date",
-                      "iteration", "covariate"]
+OBSERVATION_HEADER = [
+    "metric",
+    "group",
+    "value",
+    "denominator",
+    "period",
+    "unit",
+    "date",
+    "iteration",
+    "covariate",
+]
 
 
 def export_pilot(pilot: Pilot, folder: Path) -> None:
@@ -34,9 +43,13 @@ def definition(pilot: Pilot) -> dict:
     data["departments"] = [d.name for d in pilot.departments]
     _put(data, pilot_share=pilot.pilot_share)
     partner = pilot.partner
-    data["partner"] = {"name": partner.name, "segment": partner.segment, "size": partner.size,
-                       "key_account": partner.key_account,
-                       "key_account_reason": partner.key_account_reason}
+    data["partner"] = {
+        "name": partner.name,
+        "segment": partner.segment,
+        "size": partner.size,
+        "key_account": partner.key_account,
+        "key_account_reason": partner.key_account_reason,
+    }
     data["metrics"] = [_metric(m) for m in pilot.metrics]
     data["hypotheses"] = [_hypothesis(h) for h in pilot.hypotheses]
     data["iterations"] = [_iteration(i) for i in pilot.iterations]
@@ -53,21 +66,36 @@ def _put(data: dict, **values) -> None:
 
 
 def _metric(metric) -> dict:
-    data = {"key": metric.key, "name": metric.name, "kind": metric.kind,
-            "direction": metric.direction, "unit": metric.unit, "indicator": metric.indicator,
-            "perspective": metric.perspective}
+    data = {
+        "key": metric.key,
+        "name": metric.name,
+        "kind": metric.kind,
+        "direction": metric.direction,
+        "unit": metric.unit,
+        "indicator": metric.indicator,
+        "perspective": metric.perspective,
+    }
     if metric.scale:
         data["scale"] = list(metric.scale)
     return data
 
 
 def _hypothesis(hypothesis) -> dict:
-    data = {"key": hypothesis.key, "statement": hypothesis.statement,
-            "metric": hypothesis.metric.key, "role": hypothesis.role,
-            "design": hypothesis.design, "method": hypothesis.method, "alpha": hypothesis.alpha}
-    _put(data, minimum_effect=hypothesis.minimum_effect,
-         planned_sample_size=hypothesis.planned_sample_size,
-         predictor=hypothesis.predictor.key if hypothesis.predictor else None)
+    data = {
+        "key": hypothesis.key,
+        "statement": hypothesis.statement,
+        "metric": hypothesis.metric.key,
+        "role": hypothesis.role,
+        "design": hypothesis.design,
+        "method": hypothesis.method,
+        "alpha": hypothesis.alpha,
+    }
+    _put(
+        data,
+        minimum_effect=hypothesis.minimum_effect,
+        planned_sample_size=hypothesis.planned_sample_size,
+        predictor=hypothesis.predictor.key if hypothesis.predictor else None,
+    )
     return data
 
 
@@ -79,15 +107,20 @@ def _iteration(iteration) -> dict:
 
 
 def _suggestions(pilot: Pilot) -> list[Suggestion]:
-    return list(db.session.scalars(
-        select(Suggestion).where(Suggestion.pilot_id == pilot.id).order_by(Suggestion.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Suggestion).where(Suggestion.pilot_id == pilot.id).order_by(Suggestion.id)
+        )
+    )
 
 
 def _suggestion(suggestion: Suggestion) -> dict:
-    data = {"author": suggestion.author,
-            "department": suggestion.department.name if suggestion.department else "",
-            "text": suggestion.text, "status": suggestion.status}
+    data = {
+        "author": suggestion.author,
+        "department": suggestion.department.name if suggestion.department else "",
+        "text": suggestion.text,
+        "status": suggestion.status,
+    }
     _put(data, iteration=suggestion.iteration.number if suggestion.iteration else None)
     data["reason"] = suggestion.reason
     _put(data, date=suggestion.proposed_on)
@@ -98,49 +131,75 @@ def _finance(pilot: Pilot) -> dict | None:
     plan = db.session.get(FinancePlan, pilot.id)
     if plan is None:
         return None
-    costs = db.session.scalars(select(CostItem).where(CostItem.pilot_id == pilot.id)
-                               .order_by(CostItem.id))
-    benefits = db.session.scalars(select(Benefit).where(Benefit.pilot_id == pilot.id)
-                                  .order_by(Benefit.id))
+    costs = db.session.scalars(
+        select(CostItem).where(CostItem.pilot_id == pilot.id).order_by(CostItem.id)
+    )
+    benefits = db.session.scalars(
+        select(Benefit).where(Benefit.pilot_id == pilot.id).order_by(Benefit.id)
+    )
     return {
-        "currency": plan.currency, "discount_rate": plan.discount_rate,
+        "currency": plan.currency,
+        "discount_rate": plan.discount_rate,
         "horizon_years": plan.horizon_years,
-        "costs": [{"item": c.item, "amount": c.amount, "year": c.year,
-                   "recurring": c.recurring} for c in costs],
-        "benefits": [{"metric": b.metric.key, "value_per_unit": b.value_per_unit,
-                      "volume_per_year": b.volume_per_year, "description": b.description}
-                     for b in benefits],
-        "programmes": [{"name": p.name, "roi": p.roi, "description": p.description}
-                       for p in db.session.scalars(select(Programme).order_by(Programme.name))],
+        "costs": [
+            {"item": c.item, "amount": c.amount, "year": c.year, "recurring": c.recurring}
+            for c in costs
+        ],
+        "benefits": [
+            {
+                "metric": b.metric.key,
+                "value_per_unit": b.value_per_unit,
+                "volume_per_year": b.volume_per_year,
+                "description": b.description,
+            }
+            for b in benefits
+        ],
+        "programmes": [
+            {"name": p.name, "roi": p.roi, "description": p.description}
+            for p in db.session.scalars(select(Programme).order_by(Programme.name))
+        ],
     }
 
 
 def _write_observations(pilot: Pilot, path: Path) -> None:
     keys = {m.id: m.key for m in pilot.metrics}
     query = (
-        select(Observation).join(ImportBatch)
-        .where(ImportBatch.pilot_id == pilot.id).order_by(Observation.id)
+        select(Observation)
+        .join(ImportBatch)
+        .where(ImportBatch.pilot_id == pilot.id)
+        .order_by(Observation.id)
         .execution_options(yield_per=10_000)
     )
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(OBSERVATION_HEADER)
         for row in db.session.scalars(query):
-            writer.writerow([
-                keys[row.metric_id], row.group, _number(row.value), _number(row.denominator),
-                row.period, row.unit or "", row.day.isoformat() if row.day else "",
-                "" if row.iteration is None else row.iteration, _number(row.covariate),
-            ])
+            writer.writerow(
+                [
+                    keys[row.metric_id],
+                    row.group,
+                    _number(row.value),
+                    _number(row.denominator),
+                    row.period,
+                    row.unit or "",
+                    row.day.isoformat() if row.day else "",
+                    "" if row.iteration is None else row.iteration,
+                    _number(row.covariate),
+                ]
+            )
 
 
 def _write_summaries(pilot: Pilot, path: Path) -> None:
     """Summaries live only as sums with no rows behind them: write them back as such."""
     keys = {m.id: m for m in pilot.metrics}
-    has_rows = select(Observation.id).where(Observation.batch_id == Aggregate.batch_id,
-                                            Observation.metric_id == Aggregate.metric_id)
+    has_rows = select(Observation.id).where(
+        Observation.batch_id == Aggregate.batch_id, Observation.metric_id == Aggregate.metric_id
+    )
     cells = db.session.scalars(
-        select(Aggregate).join(ImportBatch)
-        .where(ImportBatch.pilot_id == pilot.id, ~has_rows.exists()).order_by(Aggregate.id)
+        select(Aggregate)
+        .join(ImportBatch)
+        .where(ImportBatch.pilot_id == pilot.id, ~has_rows.exists())
+        .order_by(Aggregate.id)
     ).all()
     if not cells:
         path.unlink(missing_ok=True)
@@ -152,8 +211,9 @@ def _write_summaries(pilot: Pilot, path: Path) -> None:
             metric = keys[cell.metric_id]
             moments = Moments(cell.n, cell.sum, cell.sum_sq, metric.shift_value or 0.0)
             sd = moments.sd if cell.n > 1 else 0.0
-            writer.writerow([metric.key, cell.group, cell.n, repr(moments.mean), repr(sd),
-                             cell.period])
+            writer.writerow(
+                [metric.key, cell.group, cell.n, repr(moments.mean), repr(sd), cell.period]
+            )
 
 
 def _number(value) -> str:

@@ -57,11 +57,15 @@ def folder_digest(folder: Path) -> str:
     """A digest of the files a load reads, so an unchanged folder can be skipped."""
     digest = hashlib.sha256()
     for file in data_files(folder):
-        digest.update(file.name.encode() + b"\0")
-        with file.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
+        digest.update(f"{file.name}\0{file_digest(file)}\0".encode())
+    return digest.hexdigest()
+
+
+def file_digest(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()
 
 
@@ -84,9 +88,15 @@ def load_folder(folder: Path, actor: str) -> LoadOutcome:
         _apply_definition(pilot, definition)
     pilot.source_digest = digest
     db.session.flush()
-    rows = _load_tables(pilot, folder, definition, digest)
-    record(action, "pilot", actor=actor, entity_id=pilot.id, pilot_id=pilot.id,
-           summary=f"{action} from {folder.name}/ ({rows} rows)")
+    rows = _load_tables(pilot, folder, definition)
+    record(
+        action,
+        "pilot",
+        actor=actor,
+        entity_id=pilot.id,
+        pilot_id=pilot.id,
+        summary=f"{action} from {folder.name}/ ({rows} rows)",
+    )
     return LoadOutcome(pilot.slug, action, rows)
 
 
@@ -167,12 +177,19 @@ def _replace_suggestions(pilot: Pilot, items: list[dict], iterations: dict) -> N
         delete(Suggestion).where(Suggestion.pilot_id == pilot.id, Suggestion.from_file)
     )
     for item in items:
-        db.session.add(Suggestion(
-            pilot=pilot, author=item["author"], text=item["text"], status=item["status"],
-            department=department_named(item["department"]) if item["department"] else None,
-            iteration=iterations.get(item.get("iteration")), reason=item["reason"],
-            proposed_on=item.get("date"), from_file=True,
-        ))
+        db.session.add(
+            Suggestion(
+                pilot=pilot,
+                author=item["author"],
+                text=item["text"],
+                status=item["status"],
+                department=department_named(item["department"]) if item["department"] else None,
+                iteration=iterations.get(item.get("iteration")),
+                reason=item["reason"],
+                proposed_on=item.get("date"),
+                from_file=True,
+            )
+        )
 
 
 def _replace_finance(pilot: Pilot, finance: dict | None, metrics: dict[str, Metric]) -> None:
@@ -191,11 +208,15 @@ def _replace_finance(pilot: Pilot, finance: dict | None, metrics: dict[str, Metr
     for cost in finance["costs"]:
         db.session.add(CostItem(pilot_id=pilot.id, **cost))
     for benefit in finance["benefits"]:
-        db.session.add(Benefit(
-            pilot_id=pilot.id, metric=metrics[benefit["metric"]],
-            value_per_unit=benefit["value_per_unit"],
-            volume_per_year=benefit["volume_per_year"], description=benefit["description"],
-        ))
+        db.session.add(
+            Benefit(
+                pilot_id=pilot.id,
+                metric=metrics[benefit["metric"]],
+                value_per_unit=benefit["value_per_unit"],
+                volume_per_year=benefit["volume_per_year"],
+                description=benefit["description"],
+            )
+        )
     for programme in finance["programmes"]:
         _programme(programme)
 
@@ -208,18 +229,22 @@ def _programme(fields: dict) -> None:
     programme.roi, programme.description = fields["roi"], fields["description"]
 
 
-def _load_tables(pilot: Pilot, folder: Path, definition: dict, digest: str) -> int:
-    """Replace what earlier loads of this folder stored with the folder's tables."""
+def _load_tables(pilot: Pilot, folder: Path, definition: dict) -> int:
+    """Replace what earlier loads of this folder stored: one batch per file."""
     db.session.execute(
         delete(ImportBatch).where(ImportBatch.pilot_id == pilot.id, ImportBatch.origin == "file")
     )
     metrics = {metric.key: metric for metric in pilot.metrics}
     iterations = {item["number"] for item in definition["iterations"]}
-    writer = BatchWriter(pilot, "file", folder.name, digest)
+    rows = 0
     for file in sorted(folder.glob("observations*.csv")):
+        writer = BatchWriter(pilot, "file", file.name, file_digest(file))
         for chunk in read_observations(file, metrics, iterations):
             writer.add(chunk)
+        rows += writer.finish().rows
     for file in sorted(folder.glob("summary*.csv")):
+        writer = BatchWriter(pilot, "file", file.name, file_digest(file))
         for metric, group, period, n, mean, sd in read_summaries(file, metrics):
             writer.add_summary(metric, group, period, n, mean, sd)
-    return writer.finish().rows
+        rows += writer.finish().rows
+    return rows

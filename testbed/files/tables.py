@@ -13,8 +13,17 @@ from testbed.pilots.models import Metric
 from testbed.store.models import GROUPS, PERIODS
 from testbed.store.services import ObservationChunk
 
-OBSERVATION_COLUMNS = ("metric", "group", "value", "denominator", "period", "unit", "date",
-                       "iteration", "covariate")
+OBSERVATION_COLUMNS = (
+    "metric",
+    "group",
+    "value",
+    "denominator",
+    "period",
+    "unit",
+    "date",
+    "iteration",
+    "covariate",
+)
 OBSERVATION_REQUIRED = ("metric", "group", "value")
 SUMMARY_COLUMNS = ("metric", "group", "n", "mean", "sd", "period")
 SUMMARY_REQUIRED = ("metric", "group", "n", "mean", "sd")
@@ -32,8 +41,13 @@ class Header:
         self.names = [name.strip().lower() for name in names]
         for position, name in enumerate(self.names, start=1):
             if name not in allowed:
-                raise LoadError(path, f"unknown column '{name}' (allowed: {', '.join(allowed)})",
-                                1, position, name)
+                raise LoadError(
+                    path,
+                    f"unknown column '{name}' (allowed: {', '.join(allowed)})",
+                    1,
+                    position,
+                    name,
+                )
             if self.names.index(name) != position - 1:
                 raise LoadError(path, f"the column '{name}' appears twice", 1, position, name)
         for name in required:
@@ -46,15 +60,17 @@ class Header:
         return row[index].strip() if index is not None else ""
 
 
-def read_observations(path: Path, metrics: dict[str, Metric],
-                      iterations: set[int] | None = None) -> Iterator[ObservationChunk]:
+def read_observations(
+    path: Path, metrics: dict[str, Metric], iterations: set[int] | None = None
+) -> Iterator[ObservationChunk]:
     """Yield checked observations from a CSV file in chunks of ``CHUNK_ROWS``."""
     with path.open(newline="", encoding="utf-8-sig") as stream:
         yield from parse_observations(path, stream, metrics, iterations)
 
 
-def parse_observations(path, lines: Iterable[str], metrics: dict[str, Metric],
-                       iterations: set[int] | None = None) -> Iterator[ObservationChunk]:
+def parse_observations(
+    path, lines: Iterable[str], metrics: dict[str, Metric], iterations: set[int] | None = None
+) -> Iterator[ObservationChunk]:
     """Yield checked observations from CSV text; ``path`` names it in errors."""
     reader = csv.reader(lines)
     header = Header(path, _first_row(path, reader), OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
@@ -67,8 +83,9 @@ def parse_observations(path, lines: Iterable[str], metrics: dict[str, Metric],
             _append_observation(chunk, row, header, metrics, iterations)
         except CellError as error:
             name = error.args[1]
-            raise LoadError(path, error.args[0], reader.line_num, header.position[name] + 1,
-                            name) from None
+            raise LoadError(
+                path, error.args[0], reader.line_num, header.position[name] + 1, name
+            ) from None
         if len(chunk) >= CHUNK_ROWS:
             yield chunk
             chunk = ObservationChunk()
@@ -88,8 +105,9 @@ def read_summaries(path: Path, metrics: dict[str, Metric]) -> Iterator[tuple]:
                 yield _summary_row(row, header, metrics)
             except CellError as error:
                 name = error.args[1]
-                raise LoadError(path, error.args[0], reader.line_num,
-                                header.position[name] + 1, name) from None
+                raise LoadError(
+                    path, error.args[0], reader.line_num, header.position[name] + 1, name
+                ) from None
 
 
 def _first_row(path, reader) -> list[str]:
@@ -125,8 +143,11 @@ def _append_observation(chunk: ObservationChunk, row, header: Header, metrics, i
 def _summary_row(row, header: Header, metrics) -> tuple:
     metric = _metric(header.cell(row, "metric"), metrics)
     if metric.kind == "ratio":
-        raise CellError(f"metric '{metric.key}' is a ratio; summaries cannot carry its "
-                        "denominator, so give its observations instead", "metric")
+        raise CellError(
+            f"metric '{metric.key}' is a ratio; summaries cannot carry its "
+            "denominator, so give its observations instead",
+            "metric",
+        )
     group = _choice(header.cell(row, "group"), GROUPS, "group")
     period = _choice(header.cell(row, "period") or "post", PERIODS, "period")
     n_text = header.cell(row, "n")
@@ -190,19 +211,23 @@ def _date(text: str) -> date | None:
 
 def _check_value_for_kind(metric: Metric, value: float, denominator: float | None) -> None:
     if metric.kind == "proportion" and value not in (0.0, 1.0):
-        raise CellError(f"metric '{metric.key}' is a proportion: value must be 0 or 1, "
-                        f"got {value:g}", "value")
+        raise CellError(
+            f"metric '{metric.key}' is a proportion: value must be 0 or 1, got {value:g}", "value"
+        )
     if metric.kind == "ratio":
         if denominator is None:
-            raise CellError(f"metric '{metric.key}' is a ratio: the denominator is required",
-                            "denominator")
+            raise CellError(
+                f"metric '{metric.key}' is a ratio: the denominator is required", "denominator"
+            )
         if denominator <= 0:
-            raise CellError(f"the denominator must be positive, got {denominator:g}",
-                            "denominator")
+            raise CellError(f"the denominator must be positive, got {denominator:g}", "denominator")
     elif denominator is not None:
-        raise CellError(f"metric '{metric.key}' is not a ratio: leave the denominator empty",
-                        "denominator")
+        raise CellError(
+            f"metric '{metric.key}' is not a ratio: leave the denominator empty", "denominator"
+        )
     scale = metric.scale
     if scale and (value != int(value) or not scale[0] <= value <= scale[1]):
-        raise CellError(f"metric '{metric.key}' is a score from {scale[0]} to {scale[1]}: "
-                        f"got {value:g}", "value")
+        raise CellError(
+            f"metric '{metric.key}' is a score from {scale[0]} to {scale[1]}: got {value:g}",
+            "value",
+        )

@@ -11,9 +11,11 @@ from testbed.suggestions.models import Suggestion
 
 def portfolio_rows() -> list[dict]:
     """Every pilot with the figures the portfolio shows, in two queries."""
-    counts = dict(db.session.execute(
-        select(Suggestion.pilot_id, func.count()).group_by(Suggestion.pilot_id)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            select(Suggestion.pilot_id, func.count()).group_by(Suggestion.pilot_id)
+        ).all()
+    )
     pilots = db.session.scalars(select(Pilot).order_by(Pilot.name))
     return [
         {

@@ -1,29 +1,168 @@
-"""Analyse a pilot's hypotheses from the stored sums."""
+"""Analyse a pilot: each hypothesis by its design and method, then one verdict each."""
 
 from __future__ import annotations
 
+import math
+
+from analysis.bayesian import bayesian_compare
+from analysis.cuped import compare_means_cuped
+from analysis.designs import (
+    difference_in_differences,
+    interrupted_time_series,
+    threshold_regression,
+)
+from analysis.multiple import adjust_p_values
+from analysis.results import Comparison
+from analysis.sequential import sequential_compare
+from analysis.two_sample import compare, group_estimates, non_inferiority
 from testbed.pilots.models import Hypothesis, Pilot
-from testbed.store.queries import cell_sums
+from testbed.results.gather import Arms, arms, daily_series, did_rows, threshold_rows
+from testbed.results.verdicts import verdict
+
+DEFAULT_N_STAR = 5000
+EMPTY_FIELDS = {
+    "absolute": None,
+    "relative": None,
+    "statistic": None,
+    "df": None,
+    "p_value": None,
+    "p_value_adjusted": None,
+    "test": None,
+}
 
 
-def analyse_pilot(pilot: Pilot) -> dict:
-    """One result per hypothesis, in the shape ``testbed analyze --json`` prints."""
-    return {"pilot": pilot.slug, "results": [group_summaries(h) for h in pilot.hypotheses]}
+def analyse_pilot(pilot: Pilot, correction: str = "holm") -> dict:
+    """One result per hypothesis, in the shape ``testbed analyze --json`` prints.
+
+    Primary and secondary hypotheses share one multiple-testing correction
+    (Holm, or Benjamini–Hochberg with ``correction="bh"``); guardrails are
+    tested one-sided for non-inferiority and are not part of it.
+    """
+    results = [analyse_hypothesis(h) for h in pilot.hypotheses]
+    _adjust(results, correction)
+    for hypothesis, result in zip(pilot.hypotheses, results, strict=True):
+        result["verdict"] = verdict(result, hypothesis.metric)
+    return {"pilot": pilot.slug, "correction": correction, "results": results}
 
 
-def group_summaries(hypothesis: Hypothesis) -> dict:
-    cells = cell_sums(hypothesis.metric)
-    result = {"hypothesis": hypothesis.key, "metric": hypothesis.metric.key,
-              "kind": hypothesis.metric.kind, "design": hypothesis.design,
-              "method": hypothesis.method, "role": hypothesis.role}
-    for group in ("baseline", "pilot"):
-        cell = cells.get((group, "post"))
-        moments = cell.moments() if cell else None
-        result[group] = _describe(moments)
-    return result
+def analyse_hypothesis(hypothesis: Hypothesis) -> dict:
+    metric = hypothesis.metric
+    groups = arms(hypothesis)
+    result = {
+        "hypothesis": hypothesis.key,
+        "statement": hypothesis.statement,
+        "metric": metric.key,
+        "kind": metric.kind,
+        "direction": metric.direction,
+        "design": hypothesis.design,
+        "method": hypothesis.method,
+        "role": hypothesis.role,
+        "alpha": hypothesis.alpha,
+        "minimum_effect": hypothesis.minimum_effect,
+        "baseline": describe(groups.baseline, metric.kind),
+        "pilot": describe(groups.pilot, metric.kind),
+    }
+    try:
+        comparison = run(hypothesis, groups)
+    except ValueError as error:
+        return {**result, **EMPTY_FIELDS, "error": str(error), "notes": [], "details": {}}
+    return {**result, **comparison_fields(comparison, hypothesis.method), "error": None}
 
 
-def _describe(moments) -> dict:
-    if moments is None or moments.n == 0:
+def run(hypothesis: Hypothesis, groups: Arms) -> Comparison:
+    """The statistics that fit the hypothesis' design, method and role."""
+    design = hypothesis.design
+    if design == "did":
+        return difference_in_differences(**did_rows(hypothesis.metric), alpha=hypothesis.alpha)
+    if design == "its":
+        return _interrupted_time_series(hypothesis)
+    if design == "threshold":
+        x, y = threshold_rows(hypothesis.metric, hypothesis.predictor)
+        return threshold_regression(x, y, alpha=hypothesis.alpha, seed=0)
+    return _two_groups(hypothesis, groups)
+
+
+def _two_groups(hypothesis: Hypothesis, groups: Arms) -> Comparison:
+    metric, alpha = hypothesis.metric, hypothesis.alpha
+    for name, group in (("baseline", groups.baseline), ("pilot", groups.pilot)):
+        if group is None:
+            period = (
+                "pre-period"
+                if hypothesis.design == "pre_post" and name == "baseline"
+                else "post-period"
+            )
+            raise ValueError(f"the {name} group has no {period} observations of '{metric.key}'")
+    baseline, pilot = groups.baseline, groups.pilot
+    if hypothesis.role == "guardrail":
+        margin = hypothesis.minimum_effect or 0.0
+        return non_inferiority(baseline, pilot, metric.kind, margin, metric.direction, alpha)
+    if hypothesis.method == "sequential":
+        n_star = hypothesis.planned_sample_size or DEFAULT_N_STAR
+        return sequential_compare(baseline, pilot, metric.kind, alpha, n_star=n_star)
+    if hypothesis.method == "bayesian":
+        return bayesian_compare(baseline, pilot, metric.kind, metric.direction, alpha)
+    if metric.kind == "mean" and groups.baseline_covariate and groups.pilot_covariate:
+        return compare_means_cuped(groups.baseline_covariate, groups.pilot_covariate, alpha)
+    return compare(baseline, pilot, metric.kind, alpha)
+
+
+def _interrupted_time_series(hypothesis: Hypothesis) -> Comparison:
+    days, values = daily_series(hypothesis.metric)
+    start = hypothesis.pilot.start_date
+    if start is None:
+        raise ValueError("an interrupted time series needs the pilot's start_date")
+    return interrupted_time_series(days, values, start.toordinal(), alpha=hypothesis.alpha)
+
+
+def describe(group, kind: str) -> dict:
+    """n, mean and sd of one group; for a ratio the mean is the ratio of sums."""
+    if group is None or group.n == 0:
         return {"n": 0, "mean": None, "sd": None}
-    return {"n": moments.n, "mean": moments.mean, "sd": moments.sd if moments.n > 1 else None}
+    if kind == "ratio":
+        mean = group.x.mean / group.y.mean if group.y.mean else None
+        sd = None
+        if group.n > 1 and mean is not None:
+            estimate, _ = group_estimates(group, group, "ratio")
+            sd = finite(math.sqrt(estimate.variance * group.n))
+        return {"n": group.n, "mean": finite(mean), "sd": sd}
+    return {
+        "n": group.n,
+        "mean": finite(group.mean),
+        "sd": finite(group.sd) if group.n > 1 else None,
+    }
+
+
+def comparison_fields(comparison: Comparison, method: str) -> dict:
+    details = {name: finite(value) for name, value in comparison.details}
+    fields = {
+        "absolute": comparison.absolute.as_dict(),
+        "relative": comparison.relative.as_dict() if comparison.relative else None,
+        "statistic": finite(comparison.statistic),
+        "df": finite(comparison.df),
+        "p_value": finite(comparison.p_value),
+        "p_value_adjusted": None,
+        "test": comparison.test,
+        "notes": list(comparison.notes),
+        "details": details,
+    }
+    if method == "bayesian":
+        fields["chance_to_beat_baseline"] = details.get("chance_to_beat_baseline")
+        fields["expected_loss"] = details.get("expected_loss")
+    return fields
+
+
+def _adjust(results: list[dict], correction: str) -> None:
+    tested = [r for r in results if r["role"] != "guardrail" and r["p_value"] is not None]
+    if not tested:
+        return
+    adjusted = adjust_p_values([r["p_value"] for r in tested], method=correction)
+    for result, p_value in zip(tested, adjusted, strict=True):
+        result["p_value_adjusted"] = finite(float(p_value))
+
+
+def finite(value):
+    """JSON has no NaN or infinity: report them as missing."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None

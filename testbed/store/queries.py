@@ -13,8 +13,20 @@ from testbed.extensions import db
 from testbed.pilots.models import Metric
 from testbed.store.models import Aggregate, Observation, ValueCount
 
-SUMS = ("n", "sum", "sum_sq", "d_sum", "d_sum_sq", "xd_sum",
-        "c_n", "c_sum", "c_sum_sq", "xc_sum", "c_x_sum", "c_x_sum_sq")
+SUMS = (
+    "n",
+    "sum",
+    "sum_sq",
+    "d_sum",
+    "d_sum_sq",
+    "xd_sum",
+    "c_n",
+    "c_sum",
+    "c_sum_sq",
+    "xc_sum",
+    "c_x_sum",
+    "c_x_sum_sq",
+)
 
 
 @dataclass(frozen=True)
@@ -29,12 +41,15 @@ class CellSums:
         return int(self.sums["n"])
 
     def moments(self) -> Moments:
-        return Moments(self.n, self.sums["sum"], self.sums["sum_sq"], _shift(self.metric.shift_value))
+        return Moments(
+            self.n, self.sums["sum"], self.sums["sum_sq"], _shift(self.metric.shift_value)
+        )
 
     def ratio(self) -> Comoments:
         """Numerator and denominator sums of a ratio metric."""
-        y = Moments(self.n, self.sums["d_sum"], self.sums["d_sum_sq"],
-                    _shift(self.metric.shift_denominator))
+        y = Moments(
+            self.n, self.sums["d_sum"], self.sums["d_sum_sq"], _shift(self.metric.shift_denominator)
+        )
         return Comoments(self.moments(), y, self.sums["xd_sum"])
 
     def with_covariate(self) -> Comoments | None:
@@ -42,8 +57,12 @@ class CellSums:
         c_n = int(self.sums["c_n"])
         if c_n == 0 or c_n != self.n:
             return None
-        x = Moments(c_n, self.sums["c_x_sum"], self.sums["c_x_sum_sq"], _shift(self.metric.shift_value))
-        c = Moments(c_n, self.sums["c_sum"], self.sums["c_sum_sq"], _shift(self.metric.shift_covariate))
+        x = Moments(
+            c_n, self.sums["c_x_sum"], self.sums["c_x_sum_sq"], _shift(self.metric.shift_value)
+        )
+        c = Moments(
+            c_n, self.sums["c_sum"], self.sums["c_sum_sq"], _shift(self.metric.shift_covariate)
+        )
         return Comoments(x, c, self.sums["xc_sum"])
 
 
@@ -62,8 +81,9 @@ def cell_sums(metric: Metric, by_day: bool = False) -> dict[tuple, CellSums]:
     result = {}
     for row in db.session.execute(query):
         key = tuple(row[: len(keys)])
-        result[key] = CellSums(metric, dict(zip(SUMS, (float(v or 0) for v in row[len(keys):]),
-                                                strict=True)))
+        result[key] = CellSums(
+            metric, dict(zip(SUMS, (float(v or 0) for v in row[len(keys) :]), strict=True))
+        )
     return result
 
 
@@ -84,12 +104,18 @@ def raw_rows(metric: Metric, *columns: str, chunk_rows: int = 100_000) -> dict[s
     """Raw observation columns of one metric, read in chunks, for designs that need rows."""
     selected = [getattr(Observation, name) for name in columns]
     query = (
-        select(*selected).where(Observation.metric_id == metric.id).order_by(Observation.id)
+        select(*selected)
+        .where(Observation.metric_id == metric.id)
+        .order_by(Observation.id)
         .execution_options(yield_per=chunk_rows)
     )
     parts: dict[str, list] = {name: [] for name in columns}
     for partition in db.session.execute(query).partitions():
         for name, values in zip(columns, zip(*partition, strict=True), strict=True):
             parts[name].extend(values)
-    return {name: np.array(values, dtype=object if name in ("unit", "day", "group", "period")
-                           else float) for name, values in parts.items()}
+    return {
+        name: np.array(
+            values, dtype=object if name in ("unit", "day", "group", "period") else float
+        )
+        for name, values in parts.items()
+    }

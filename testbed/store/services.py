@@ -17,10 +17,22 @@ GROUP_CODES = {"baseline": 0, "pilot": 1}
 PERIOD_CODES = {"pre": 0, "post": 1}
 NONE = -1  # code for a missing iteration or day in the grouping keys
 
+COLUMNS = ("group", "period", "iteration", "unit", "day", "value", "denominator", "covariate")
+
 # The sums kept per cell, in the order they are accumulated.
 SUM_FIELDS = (
-    "n", "sum", "sum_sq", "d_sum", "d_sum_sq", "xd_sum",
-    "c_n", "c_sum", "c_sum_sq", "xc_sum", "c_x_sum", "c_x_sum_sq",
+    "n",
+    "sum",
+    "sum_sq",
+    "d_sum",
+    "d_sum_sq",
+    "xd_sum",
+    "c_n",
+    "c_sum",
+    "c_sum_sq",
+    "xc_sum",
+    "c_x_sum",
+    "c_x_sum_sq",
 )
 
 
@@ -49,11 +61,22 @@ class BatchWriter:
     (metric, group, period, iteration, day) cell and written by ``finish``.
     """
 
-    def __init__(self, pilot: Pilot, origin: str, source: str, digest: str,
-                 idempotency_key: str | None = None, user_id: int | None = None):
+    def __init__(
+        self,
+        pilot: Pilot,
+        origin: str,
+        source: str,
+        digest: str,
+        idempotency_key: str | None = None,
+        user_id: int | None = None,
+    ):
         self.batch = ImportBatch(
-            pilot=pilot, origin=origin, source=source, digest=digest,
-            idempotency_key=idempotency_key, user_id=user_id,
+            pilot=pilot,
+            origin=origin,
+            source=source,
+            digest=digest,
+            idempotency_key=idempotency_key,
+            user_id=user_id,
         )
         db.session.add(self.batch)
         db.session.flush()
@@ -73,8 +96,9 @@ class BatchWriter:
         self._accumulate(chunk, metric_ids)
         self.batch.rows += len(chunk)
 
-    def add_summary(self, metric: Metric, group: str, period: str, n: int, mean: float,
-                    sd: float) -> None:
+    def add_summary(
+        self, metric: Metric, group: str, period: str, n: int, mean: float, sd: float
+    ) -> None:
         """Store a reported summary (n, mean, sd) as one cell of sums."""
         if metric.shift_value is None:
             metric.shift_value = mean
@@ -94,26 +118,27 @@ class BatchWriter:
         return self.batch
 
     def _insert_rows(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
+        values = zip(*(getattr(chunk, name) for name in COLUMNS), strict=True)
         rows = [
             {
-                "batch_id": self.batch.id, "metric_id": int(metric_id), "group": group,
-                "period": period, "iteration": iteration, "unit": unit, "day": day,
-                "value": value, "denominator": denominator, "covariate": covariate,
+                "batch_id": self.batch.id,
+                "metric_id": int(metric_id),
+                **dict(zip(COLUMNS, row, strict=True)),
             }
-            for metric_id, group, period, iteration, unit, day, value, denominator, covariate
-            in zip(metric_ids, chunk.group, chunk.period, chunk.iteration, chunk.unit,
-                   chunk.day, chunk.value, chunk.denominator, chunk.covariate, strict=True)
+            for metric_id, row in zip(metric_ids, values, strict=True)
         ]
         db.session.execute(insert(Observation), rows)
 
     def _accumulate(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
-        keys = np.column_stack([
-            metric_ids,
-            [GROUP_CODES[g] for g in chunk.group],
-            [PERIOD_CODES[p] for p in chunk.period],
-            [NONE if i is None else i for i in chunk.iteration],
-            [NONE if d is None else d.toordinal() for d in chunk.day],
-        ])
+        keys = np.column_stack(
+            [
+                metric_ids,
+                [GROUP_CODES[g] for g in chunk.group],
+                [PERIOD_CODES[p] for p in chunk.period],
+                [NONE if i is None else i for i in chunk.iteration],
+                [NONE if d is None else d.toordinal() for d in chunk.day],
+            ]
+        )
         cells, inverse = np.unique(keys, axis=0, return_inverse=True)
         columns = _sum_columns(chunk)
         sums = np.stack([np.bincount(inverse, weights=c, minlength=len(cells)) for c in columns])
@@ -124,7 +149,12 @@ class BatchWriter:
 
     def _count_scores(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
         for metric, metric_id, group, period, iteration, value in zip(
-            chunk.metric, metric_ids, chunk.group, chunk.period, chunk.iteration, chunk.value,
+            chunk.metric,
+            metric_ids,
+            chunk.group,
+            chunk.period,
+            chunk.iteration,
+            chunk.value,
             strict=True,
         ):
             if metric.scale is not None:
@@ -137,8 +167,10 @@ class BatchWriter:
             row = dict(zip(SUM_FIELDS, (float(s) for s in sums), strict=True))
             row["n"], row["c_n"] = int(round(row["n"])), int(round(row["c_n"]))
             row.update(
-                batch_id=self.batch.id, metric_id=metric_id,
-                group=_decode(GROUP_CODES, group), period=_decode(PERIOD_CODES, period),
+                batch_id=self.batch.id,
+                metric_id=metric_id,
+                group=_decode(GROUP_CODES, group),
+                period=_decode(PERIOD_CODES, period),
                 iteration=None if iteration == NONE else iteration,
                 day=None if day == NONE else date.fromordinal(day),
             )
@@ -148,8 +180,15 @@ class BatchWriter:
 
     def _write_value_counts(self) -> None:
         rows = [
-            {"batch_id": self.batch.id, "metric_id": metric_id, "group": group,
-             "period": period, "iteration": iteration, "value": value, "count": count}
+            {
+                "batch_id": self.batch.id,
+                "metric_id": metric_id,
+                "group": group,
+                "period": period,
+                "iteration": iteration,
+                "value": value,
+                "count": count,
+            }
             for (metric_id, group, period, iteration, value), count in self.value_counts.items()
         ]
         if rows:
@@ -171,17 +210,35 @@ def _sum_columns(chunk: ObservationChunk) -> list[np.ndarray]:
     shifts = {m.id: m for m in chunk.metric}
     x = np.array(chunk.value) - [shifts[m.id].shift_value for m in chunk.metric]
     has_d = np.array([d is not None for d in chunk.denominator])
-    d = np.array([0.0 if v is None else v - (m.shift_denominator or 0.0)
-                  for v, m in zip(chunk.denominator, chunk.metric, strict=True)])
+    d = np.array(
+        [
+            0.0 if v is None else v - (m.shift_denominator or 0.0)
+            for v, m in zip(chunk.denominator, chunk.metric, strict=True)
+        ]
+    )
     has_c = np.array([c is not None for c in chunk.covariate])
-    c = np.array([0.0 if v is None else v - (m.shift_covariate or 0.0)
-                  for v, m in zip(chunk.covariate, chunk.metric, strict=True)])
+    c = np.array(
+        [
+            0.0 if v is None else v - (m.shift_covariate or 0.0)
+            for v, m in zip(chunk.covariate, chunk.metric, strict=True)
+        ]
+    )
     d = np.where(has_d, d, 0.0)
     c = np.where(has_c, c, 0.0)
     xc = np.where(has_c, x, 0.0)
     return [
-        np.ones_like(x), x, x * x, d, d * d, x * d,
-        has_c.astype(float), c, c * c, xc * c, xc, xc * xc,
+        np.ones_like(x),
+        x,
+        x * x,
+        d,
+        d * d,
+        x * d,
+        has_c.astype(float),
+        c,
+        c * c,
+        xc * c,
+        xc,
+        xc * xc,
     ]
 
 

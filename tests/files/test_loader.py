@@ -13,7 +13,13 @@ from testbed.extensions import db
 from testbed.files.errors import LoadError
 from testbed.files.loader import load_path
 from testbed.models import (
-    Aggregate, AuditEvent, Hypothesis, Metric, Observation, Pilot, Suggestion,
+    Aggregate,
+    AuditEvent,
+    Hypothesis,
+    Metric,
+    Observation,
+    Pilot,
+    Suggestion,
 )
 from testbed.store.queries import cell_sums
 
@@ -63,12 +69,14 @@ def test_loading_the_same_folder_again_changes_nothing(app, write_pilot):
 
 def test_a_changed_folder_replaces_what_it_loaded_before(app, write_pilot):
     load(write_pilot())
-    changed = write_pilot(observations__csv="""\
+    changed = write_pilot(
+        observations__csv="""\
         metric,group,value
         wait,baseline,20
         wait,baseline,22
         wait,pilot,10
-        """)
+        """
+    )
     (outcome,) = load(changed)
     assert outcome.action == "updated"
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 3
@@ -86,29 +94,56 @@ def test_a_folder_of_folders_loads_every_pilot(app, write_pilot):
 
 
 BAD_INPUTS = [
-    pytest.param({"observations__csv": "metric,group,value\nwait,pilot,1\nspeed,pilot,2\n"},
-                 "observations.csv:3:1 (metric): unknown metric 'speed'", id="unknown-metric"),
-    pytest.param({"observations__csv": "metric,group,value\nwait,pilot,abc\n"},
-                 "observations.csv:2:3 (value): 'abc' is not a number", id="non-numeric"),
-    pytest.param({"observations__csv": "metric,group,value\nfta,pilot,2\n"},
-                 "observations.csv:2:3 (value): metric 'fta' is a proportion", id="proportion"),
-    pytest.param({"observations__csv": "metric,value\nwait,2\n"},
-                 "observations.csv:1 (group): the required column 'group' is missing",
-                 id="missing-column"),
-    pytest.param({"observations__csv": "metric,group,value,date\nwait,pilot,2,2025-13-01\n"},
-                 "observations.csv:2:4 (date): '2025-13-01' is not a date", id="bad-date"),
-    pytest.param({"observations__csv": "metric,group,value\nwait,control,2\n"},
-                 "observations.csv:2:2 (group): 'control' is not one of baseline, pilot",
-                 id="bad-group"),
-    pytest.param({"observations__csv": "metric,group,value,colour\nwait,pilot,2,red\n"},
-                 "observations.csv:1:4 (colour): unknown column 'colour'", id="unknown-column"),
-    pytest.param({"observations__csv": "metric,group,value\nwait,pilot\n"},
-                 "observations.csv:2: expected 3 fields, found 2", id="short-row"),
-    pytest.param({"observations__csv": "metric,group,value,iteration\nwait,pilot,2,7\n"},
-                 "observations.csv:2:4 (iteration): there is no iteration 7", id="iteration"),
-    pytest.param({"summary__csv": "metric,group,n,mean,sd\nwait,pilot,10,5,-1\n"},
-                 "summary.csv:2:5 (sd): a standard deviation cannot be negative",
-                 id="summary-sd"),
+    pytest.param(
+        {"observations__csv": "metric,group,value\nwait,pilot,1\nspeed,pilot,2\n"},
+        "observations.csv:3:1 (metric): unknown metric 'speed'",
+        id="unknown-metric",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,group,value\nwait,pilot,abc\n"},
+        "observations.csv:2:3 (value): 'abc' is not a number",
+        id="non-numeric",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,group,value\nfta,pilot,2\n"},
+        "observations.csv:2:3 (value): metric 'fta' is a proportion",
+        id="proportion",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,value\nwait,2\n"},
+        "observations.csv:1 (group): the required column 'group' is missing",
+        id="missing-column",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,group,value,date\nwait,pilot,2,2025-13-01\n"},
+        "observations.csv:2:4 (date): '2025-13-01' is not a date",
+        id="bad-date",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,group,value\nwait,control,2\n"},
+        "observations.csv:2:2 (group): 'control' is not one of baseline, pilot",
+        id="bad-group",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,group,value,colour\nwait,pilot,2,red\n"},
+        "observations.csv:1:4 (colour): unknown column 'colour'",
+        id="unknown-column",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,group,value\nwait,pilot\n"},
+        "observations.csv:2: expected 3 fields, found 2",
+        id="short-row",
+    ),
+    pytest.param(
+        {"observations__csv": "metric,group,value,iteration\nwait,pilot,2,7\n"},
+        "observations.csv:2:4 (iteration): there is no iteration 7",
+        id="iteration",
+    ),
+    pytest.param(
+        {"summary__csv": "metric,group,n,mean,sd\nwait,pilot,10,5,-1\n"},
+        "summary.csv:2:5 (sd): a standard deviation cannot be negative",
+        id="summary-sd",
+    ),
 ]
 
 
@@ -133,22 +168,36 @@ def toml_with(old: str, new: str) -> str:
 
 
 BAD_DEFINITIONS = [
-    pytest.param(toml_with('    unit = "minutes"', '    unit = "minutes"\n    colour = "red"'),
-                 r"pilot\.toml:16:1 \(metrics\[1\]\.colour\): unknown key 'colour'",
-                 id="unknown-key"),
-    pytest.param(toml_with('key = "fta"', 'key = "wait"'),
-                 r"pilot\.toml:18:1 \(metrics\[2\]\.key\): duplicate key 'wait'",
-                 id="duplicate-key"),
-    pytest.param(toml_with('metric = "fta"', 'metric = "speed"'),
-                 r"pilot\.toml:26:1 \(hypotheses\[1\]\.metric\): unknown metric 'speed'",
-                 id="unknown-metric"),
-    pytest.param(toml_with("start_date = 2025-01-06", 'start_date = "soon"'),
-                 r"pilot\.toml:3:1 \(start_date\): 'start_date' must be a date",
-                 id="bad-date"),
-    pytest.param(toml_with('status = "active"', 'status = "running"'),
-                 r"pilot\.toml:2:1 \(status\): 'running' is not one of draft", id="bad-status"),
-    pytest.param(toml_with('name = "Reminder pilot"', 'name = "Reminder pilot'),
-                 r"pilot\.toml:1:23: not valid TOML: Illegal character", id="syntax"),
+    pytest.param(
+        toml_with('    unit = "minutes"', '    unit = "minutes"\n    colour = "red"'),
+        r"pilot\.toml:16:1 \(metrics\[1\]\.colour\): unknown key 'colour'",
+        id="unknown-key",
+    ),
+    pytest.param(
+        toml_with('key = "fta"', 'key = "wait"'),
+        r"pilot\.toml:18:1 \(metrics\[2\]\.key\): duplicate key 'wait'",
+        id="duplicate-key",
+    ),
+    pytest.param(
+        toml_with('metric = "fta"', 'metric = "speed"'),
+        r"pilot\.toml:26:1 \(hypotheses\[1\]\.metric\): unknown metric 'speed'",
+        id="unknown-metric",
+    ),
+    pytest.param(
+        toml_with("start_date = 2025-01-06", 'start_date = "soon"'),
+        r"pilot\.toml:3:1 \(start_date\): 'start_date' must be a date",
+        id="bad-date",
+    ),
+    pytest.param(
+        toml_with('status = "active"', 'status = "running"'),
+        r"pilot\.toml:2:1 \(status\): 'running' is not one of draft",
+        id="bad-status",
+    ),
+    pytest.param(
+        toml_with('name = "Reminder pilot"', 'name = "Reminder pilot'),
+        r"pilot\.toml:1:23: not valid TOML: Illegal character",
+        id="syntax",
+    ),
 ]
 
 
@@ -198,7 +247,9 @@ def test_numacc4_loaded_through_the_store_keeps_its_standard_deviation(app, writ
 
 
 def test_summaries_become_sums_that_reproduce_them(app, write_pilot):
-    load(write_pilot(summary__csv="metric,group,n,mean,sd,period\nwait,baseline,50,31.5,4.25,pre\n"))
+    load(
+        write_pilot(summary__csv="metric,group,n,mean,sd,period\nwait,baseline,50,31.5,4.25,pre\n")
+    )
     metric = db.session.scalar(select(Metric).where(Metric.key == "wait"))
     moments = cell_sums(metric)[("baseline", "pre")].moments()
     assert (moments.n, moments.mean) == (50, pytest.approx(31.5))
@@ -207,13 +258,18 @@ def test_summaries_become_sums_that_reproduce_them(app, write_pilot):
 
 def test_scores_are_counted_per_value(app, write_pilot):
     toml = toml_with('    unit = "minutes"', '    unit = "points"\n    scale = [0, 10]')
-    load(write_pilot(pilot__toml=toml, observations__csv="""\
+    load(
+        write_pilot(
+            pilot__toml=toml,
+            observations__csv="""\
         metric,group,value
         wait,pilot,10
         wait,pilot,10
         wait,pilot,3
         wait,baseline,7
-        """))
+        """,
+        )
+    )
     from testbed.store.queries import value_counts
 
     metric = db.session.scalar(select(Metric).where(Metric.key == "wait"))
@@ -221,7 +277,7 @@ def test_scores_are_counted_per_value(app, write_pilot):
 
 
 def test_a_score_outside_its_scale_is_refused(app, write_pilot):
-    toml = toml_with('    unit = "minutes"', '    scale = [0, 10]')
+    toml = toml_with('    unit = "minutes"', "    scale = [0, 10]")
     bad = write_pilot(pilot__toml=toml, observations__csv="metric,group,value\nwait,pilot,11\n")
     with pytest.raises(LoadError, match=r"2:3 \(value\): metric 'wait' is a score from 0 to 10"):
         load_path(bad)
@@ -241,14 +297,17 @@ def test_load_writes_an_audit_event(app, write_pilot):
 
 
 def test_suggestions_from_the_file_are_replaced_on_reload(app, write_pilot):
-    toml = MINIMAL_SUGGESTION = toml_with('[[iterations]]', """[[suggestions]]
+    toml = MINIMAL_SUGGESTION = toml_with(
+        "[[iterations]]",
+        """[[suggestions]]
     author = "Dr. Lee"
     department = "Clinical"
     text = "Remind in the patient's language."
     status = "incorporated"
     iteration = 1
 
-    [[iterations]]""")
+    [[iterations]]""",
+    )
     load(write_pilot(pilot__toml=toml))
     load(write_pilot(pilot__toml=MINIMAL_SUGGESTION + "\n"))
     suggestion = db.session.scalar(select(Suggestion))
@@ -259,8 +318,9 @@ def test_suggestions_from_the_file_are_replaced_on_reload(app, write_pilot):
 
 def test_ratio_rows_need_a_positive_denominator(app, write_pilot):
     toml = toml_with('kind = "mean"', 'kind = "ratio"')
-    bad = write_pilot(pilot__toml=toml, observations__csv="metric,group,value,denominator\n"
-                      "wait,pilot,100,0\n")
+    bad = write_pilot(
+        pilot__toml=toml, observations__csv="metric,group,value,denominator\nwait,pilot,100,0\n"
+    )
     with pytest.raises(LoadError, match=r"2:4 \(denominator\): the denominator must be positive"):
         load_path(bad)
 
@@ -269,12 +329,15 @@ def test_aggregates_match_the_rows_they_summarise(app, write_pilot):
     rng = np.random.default_rng(7)
     values = rng.normal(250.0, 30.0, size=300).round(3)
     days = [f"2025-02-{1 + i % 20:02d}" for i in range(300)]
-    rows = "".join(f"wait,{'pilot' if i % 3 else 'baseline'},{float(v)!r},{d}\n"
-                   for i, (v, d) in enumerate(zip(values, days, strict=True)))
+    rows = "".join(
+        f"wait,{'pilot' if i % 3 else 'baseline'},{float(v)!r},{d}\n"
+        for i, (v, d) in enumerate(zip(values, days, strict=True))
+    )
     load(write_pilot(observations__csv=f"metric,group,value,date\n{rows}"))
     metric = db.session.scalar(select(Metric).where(Metric.key == "wait"))
     pilot_values = values[[i % 3 != 0 for i in range(300)]]
     moments = cell_sums(metric)[("pilot", "post")].moments()
-    assert_allclose([moments.mean, moments.sd],
-                    [pilot_values.mean(), pilot_values.std(ddof=1)], rtol=1e-12)
+    assert_allclose(
+        [moments.mean, moments.sd], [pilot_values.mean(), pilot_values.std(ddof=1)], rtol=1e-12
+    )
     assert db.session.scalar(select(func.count()).select_from(Aggregate)) == 20 * 2
