@@ -14,7 +14,9 @@ from analysis.designs import (
 from analysis.multiple import adjust_p_values
 from analysis.results import Comparison
 from analysis.sequential import sequential_compare
+from analysis.srm import sample_ratio_mismatch
 from analysis.two_sample import compare, group_estimates, non_inferiority
+from testbed.finance.services import pilot_returns
 from testbed.pilots.models import Hypothesis, Pilot
 from testbed.results.gather import Arms, arms, daily_series, did_rows, threshold_rows
 from testbed.results.verdicts import verdict
@@ -42,7 +44,34 @@ def analyse_pilot(pilot: Pilot, correction: str = "holm") -> dict:
     _adjust(results, correction)
     for hypothesis, result in zip(pilot.hypotheses, results, strict=True):
         result["verdict"] = verdict(result, hypothesis.metric)
-    return {"pilot": pilot.slug, "correction": correction, "results": results}
+    return {
+        "pilot": pilot.slug,
+        "correction": correction,
+        "results": results,
+        "sample_ratio": sample_ratio(pilot, results),
+        "returns": pilot_returns(pilot, results),
+    }
+
+
+def sample_ratio(pilot: Pilot, results: list[dict]) -> dict | None:
+    """Where units were randomised, check the groups' sizes against the planned shares."""
+    primary = next(
+        (r for r in results if r["role"] == "primary" and r["design"] == "concurrent"), None
+    )
+    if pilot.pilot_share is None or primary is None:
+        return None
+    n_baseline, n_pilot = primary["baseline"]["n"], primary["pilot"]["n"]
+    if not n_baseline or not n_pilot:
+        return None
+    check = sample_ratio_mismatch(n_baseline, n_pilot, pilot.pilot_share)
+    return {
+        "metric": primary["metric"],
+        "planned_pilot_share": pilot.pilot_share,
+        "observed_pilot_share": check.observed_share,
+        "statistic": finite(check.statistic),
+        "p_value": finite(check.p_value),
+        "mismatch": check.mismatch,
+    }
 
 
 def analyse_hypothesis(hypothesis: Hypothesis) -> dict:
