@@ -767,6 +767,7 @@ def callcentre_occupancy() -> Path:
                 "method": "sequential",
                 "minimum_effect": -0.3,
                 "planned_sample_size": 3900,
+                "quantiles": [0.5, 0.9, 0.95],
             },
             {
                 "key": "H5",
@@ -1524,6 +1525,7 @@ def knowledge_base_contacts() -> Path:
                 "design": "concurrent",
                 "method": "fixed",
                 "minimum_effect": -1.0,
+                "quantiles": [0.5, 0.9, 0.95],
             },
             {
                 "key": "G1",
@@ -1767,6 +1769,7 @@ ALLOWED_KEYS = {
         "minimum_effect",
         "planned_sample_size",
         "predictor",
+        "quantiles",
     },
     "iterations": {"number", "start_date", "end_date", "title", "changes", "reason"},
     "suggestions": {"author", "department", "text", "status", "iteration", "reason", "date"},

@@ -80,10 +80,18 @@ def export_command(slug: str, path: Path):
 @click.command("analyze")
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--correction",
+    type=click.Choice(["holm", "bh"]),
+    default="holm",
+    show_default=True,
+    help="Multiple-testing correction across primary and "
+    "secondary hypotheses (bh: Benjamini-Hochberg).",
+)
 @with_appcontext
-def analyze_command(slug: str, as_json: bool):
+def analyze_command(slug: str, as_json: bool, correction: str):
     """Analyse every hypothesis of a pilot against its baseline."""
-    report = analyse_pilot(pilot_or_fail(slug))
+    report = analyse_pilot(pilot_or_fail(slug), correction=correction)
     if as_json:
         click.echo(json.dumps(report, indent=2, allow_nan=False))
     else:

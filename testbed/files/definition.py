@@ -65,6 +65,7 @@ HYPOTHESIS = {
     "minimum_effect": Field("float"),
     "planned_sample_size": Field("int"),
     "predictor": Field("key"),
+    "quantiles": Field("shares"),
 }
 ITERATION = {
     "number": Field("int", required=True),
@@ -267,6 +268,16 @@ def _convert(value, name: str, spec: Field, fail):
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise fail(f"'{name}' must be a list of names in quotes")
         return [v.strip() for v in value]
+    if kind == "shares":
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(
+                isinstance(v, int | float) and not isinstance(v, bool) and 0 < v < 1 for v in value
+            )
+        ):
+            raise fail(f"'{name}' must be a list of numbers between 0 and 1, such as [0.5, 0.9]")
+        return [float(v) for v in value]
     if kind == "scale":
         if (
             not isinstance(value, list)

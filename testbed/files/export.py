@@ -95,6 +95,7 @@ def _hypothesis(hypothesis) -> dict:
         minimum_effect=hypothesis.minimum_effect,
         planned_sample_size=hypothesis.planned_sample_size,
         predictor=hypothesis.predictor.key if hypothesis.predictor else None,
+        quantiles=hypothesis.quantiles,
     )
     return data
 

@@ -160,6 +160,7 @@ def _sync_hypotheses(pilot: Pilot, items: list[dict], metrics: dict[str, Metric]
         hypothesis.method, hypothesis.alpha = item["method"], item["alpha"]
         hypothesis.minimum_effect = item.get("minimum_effect")
         hypothesis.planned_sample_size = item.get("planned_sample_size")
+        hypothesis.quantiles = item.get("quantiles")
 
 
 def _sync_iterations(pilot: Pilot, items: list[dict]) -> dict[int, Iteration]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Enum, Float, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Enum, Float, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from testbed.auth.models import Department
@@ -124,6 +124,8 @@ class Hypothesis(db.Model):
     alpha: Mapped[float] = mapped_column(Float, default=0.05)
     minimum_effect: Mapped[float | None] = mapped_column(Float)
     planned_sample_size: Mapped[int | None]
+    # Quantiles to compare beside the mean (customers remember the worst cases).
+    quantiles: Mapped[list[float] | None] = mapped_column(JSON)
     # Pre-registration: once observations arrive the hypothesis is locked.
     locked_at: Mapped[datetime | None]
 

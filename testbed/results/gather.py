@@ -109,3 +109,20 @@ def threshold_rows(outcome: Metric, predictor: Metric) -> tuple[np.ndarray, np.n
         return np.array([]), np.array([])
     x, y = np.array(pairs).T
     return x, y
+
+
+def observed_weeks(metric: Metric) -> float | None:
+    """How many weeks of post-period data the metric has, from its dated sums."""
+    days = [key[2] for key in cell_sums(metric, by_day=True) if key[1] == "post" and key[2]]
+    if not days:
+        return None
+    return ((max(days) - min(days)).days + 1) / 7
+
+
+def group_values(metric: Metric, design: str) -> tuple[np.ndarray, np.ndarray]:
+    """Raw values of the two compared groups, for quantiles of a metric without a scale."""
+    rows = raw_rows(metric, "value", "group", "period")
+    (baseline_group, baseline_period), (pilot_group, pilot_period) = ARMS[design]
+    baseline = (rows["group"] == baseline_group) & (rows["period"] == baseline_period)
+    pilot = (rows["group"] == pilot_group) & (rows["period"] == pilot_period)
+    return rows["value"][baseline], rows["value"][pilot]

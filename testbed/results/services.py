@@ -19,6 +19,8 @@ from analysis.two_sample import compare, group_estimates, non_inferiority
 from testbed.finance.services import pilot_returns
 from testbed.pilots.models import Hypothesis, Pilot
 from testbed.results.gather import Arms, arms, daily_series, did_rows, threshold_rows
+from testbed.results.planning import planning
+from testbed.results.tails import tails
 from testbed.results.verdicts import verdict
 
 DEFAULT_N_STAR = 5000
@@ -94,8 +96,19 @@ def analyse_hypothesis(hypothesis: Hypothesis) -> dict:
     try:
         comparison = run(hypothesis, groups)
     except ValueError as error:
-        return {**result, **EMPTY_FIELDS, "error": str(error), "notes": [], "details": {}}
-    return {**result, **comparison_fields(comparison, hypothesis.method), "error": None}
+        return {
+            **result,
+            **EMPTY_FIELDS,
+            "error": str(error),
+            "notes": [],
+            "details": {},
+            "planning": None,
+            "tails": None,
+        }
+    result = {**result, **comparison_fields(comparison, hypothesis.method), "error": None}
+    result["planning"] = planning(hypothesis, result)
+    result["tails"] = tails(hypothesis)
+    return result
 
 
 def run(hypothesis: Hypothesis, groups: Arms) -> Comparison:

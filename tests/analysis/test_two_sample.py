@@ -221,6 +221,11 @@ def test_proportion_needs_zero_one_values():
         compare_proportions(Moments.from_values([0.5, 0.5]), proportion_moments(3, 10))
 
 
+def test_proportion_with_missing_values_raises():
+    with pytest.raises(ValueError, match="pilot count of successes is not a finite number"):
+        compare_proportions(proportion_moments(3, 10), Moments.from_values([0.0, np.nan, 1.0]))
+
+
 def test_proportion_moments_checks_counts():
     with pytest.raises(ValueError, match="between 0 and n"):
         proportion_moments(11, 10)
