@@ -47,7 +47,7 @@ def adjust_p_values(p_values, method: str = "holm") -> tuple[float, ...]:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     p = np.asarray(p_values, dtype=float).ravel()
     if not all(math.isfinite(value) and 0 <= value <= 1 for value in p):
-        raise ValueError(f"p-values must be numbers between 0 and 1, got {list(p_values)}")
+        raise ValueError(f"p-values must be numbers between 0 and 1, got {p.tolist()}")
     if p.size == 0:
         return ()
     order = np.argsort(p, kind="stable")

@@ -31,11 +31,12 @@ class NpsResult:
     detractors: int
 
 
-def value_counts(counts, role: str = "the") -> tuple[np.ndarray, np.ndarray]:
+def value_counts(counts, role: str = "score") -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and their counts.
 
     ``counts`` is a mapping value -> count or a pair (values, counts) of equal
-    length; repeated values in a pair are added up.
+    length; repeated values in a pair are added up. ``role`` names the group
+    in error messages.
 
     Examples
     --------
@@ -60,7 +61,7 @@ def value_counts(counts, role: str = "the") -> tuple[np.ndarray, np.ndarray]:
         )
     if not np.all(np.isfinite(values)):
         raise ValueError(f"{role} values must be finite numbers")
-    if not np.all((weights >= 0) & (np.floor(weights) == weights)):
+    if not np.all(np.isfinite(weights) & (weights >= 0) & (np.floor(weights) == weights)):
         raise ValueError(f"{role} counts must be whole numbers ≥ 0")
     distinct, index = np.unique(values, return_inverse=True)
     return distinct, np.bincount(index, weights=weights, minlength=distinct.size)

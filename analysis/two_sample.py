@@ -122,6 +122,7 @@ def _mean_estimate(moments: Moments, role: str) -> GroupEstimate:
 def _proportion_estimate(moments: Moments, role: str) -> GroupEstimate:
     n = moments.n
     successes = moments.sum + n * moments.shift
+    _check_finite(successes, f"{role} count of successes")
     # Sums of 0/1 values are whole numbers; the slack only absorbs float rounding.
     slack = 1e-6 * n
     whole = abs(successes - round(successes)) <= slack

@@ -39,11 +39,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from testbed.auth.access import can
+    from testbed.auth.admin import blueprint as admin
     from testbed.auth.views import blueprint as auth
+    from testbed.finance.views import blueprint as finance
     from testbed.pilots.views import blueprint as pilots
+    from testbed.results.views import blueprint as results
+    from testbed.suggestions.views import blueprint as suggestions
 
-    app.register_blueprint(auth)
-    app.register_blueprint(pilots)
+    for blueprint in (auth, admin, pilots, results, suggestions, finance):
+        app.register_blueprint(blueprint)
+    app.jinja_env.globals["can"] = can
 
 
 def register_commands(app: Flask) -> None:

@@ -2,7 +2,6 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 14:36:07.859487
 
 """
 from alembic import op
@@ -54,6 +53,7 @@ def upgrade():
     sa.Column('source_digest', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partner.id'], name=op.f('fk_pilot_partner_id_partner')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pilot')),
     sa.UniqueConstraint('slug', name=op.f('uq_pilot_slug'))

@@ -59,6 +59,11 @@ class Pilot(db.Model):
     source_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Raised on every change to the pilot or what belongs to it (see ``touch``):
+    # it keys cached results, and two editors of one version cannot both win.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     partner: Mapped[Partner] = relationship()
     departments: Mapped[list[Department]] = relationship(
@@ -76,6 +81,10 @@ class Pilot(db.Model):
 
     def metric(self, key: str) -> Metric | None:
         return next((m for m in self.metrics if m.key == key), None)
+
+    def touch(self) -> None:
+        """Mark the pilot changed, so its version rises and cached results are redone."""
+        self.updated_at = utcnow()
 
 
 class Metric(db.Model):

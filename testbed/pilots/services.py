@@ -1,12 +1,20 @@
-"""Reading pilots for the portfolio."""
+"""Reading pilots for the portfolio and the pilot pages."""
 
 from __future__ import annotations
 
+from flask import abort
 from sqlalchemy import func, select
 
 from testbed.extensions import db
 from testbed.pilots.models import Pilot
 from testbed.suggestions.models import Suggestion
+
+
+def pilot_or_404(slug: str) -> Pilot:
+    pilot = db.session.scalar(select(Pilot).where(Pilot.slug == slug))
+    if pilot is None:
+        abort(404)
+    return pilot
 
 
 def portfolio_rows() -> list[dict]:

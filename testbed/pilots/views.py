@@ -1,27 +1,35 @@
-"""The portfolio of pilots and each pilot's page."""
+"""The portfolio of pilots and each pilot's overview."""
 
-from flask import Blueprint, abort, render_template
-from flask_login import login_required
+from flask import Blueprint, render_template
 from sqlalchemy import select
 
+from testbed.audit import AuditEvent
+from testbed.auth.access import requires
 from testbed.extensions import db
-from testbed.pilots.models import Pilot
-from testbed.pilots.services import portfolio_rows
-from testbed.results.services import analyse_pilot
+from testbed.pilots.services import pilot_or_404, portfolio_rows
+from testbed.results.services import report_for
 
 blueprint = Blueprint("pilots", __name__)
 
 
 @blueprint.get("/")
-@login_required
+@requires("pilot.view")
 def portfolio():
     return render_template("pilots/portfolio.html", rows=portfolio_rows())
 
 
 @blueprint.get("/pilots/<slug>")
-@login_required
+@requires("pilot.view")
 def pilot(slug: str):
-    pilot = db.session.scalar(select(Pilot).where(Pilot.slug == slug))
-    if pilot is None:
-        abort(404)
-    return render_template("pilots/pilot.html", pilot=pilot, report=analyse_pilot(pilot))
+    pilot = pilot_or_404(slug)
+    return render_template("pilots/pilot.html", pilot=pilot, report=report_for(pilot))
+
+
+@blueprint.get("/pilots/<slug>/activity")
+@requires("pilot.view")
+def activity(slug: str):
+    pilot = pilot_or_404(slug)
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.pilot_id == pilot.id).order_by(AuditEvent.at.desc())
+    )
+    return render_template("pilots/activity.html", pilot=pilot, events=events)

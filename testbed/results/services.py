@@ -208,3 +208,19 @@ def finite(value):
         return None
     value = float(value)
     return value if math.isfinite(value) else None
+
+
+_CACHE: dict[tuple, dict] = {}
+_CACHE_SIZE = 64
+
+
+def report_for(pilot: Pilot, correction: str = "holm") -> dict:
+    """The pilot's report, computed once per version of the pilot and kept in memory."""
+    key = (pilot.id, pilot.version, correction)
+    report = _CACHE.get(key)
+    if report is None:
+        report = analyse_pilot(pilot, correction)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = report
+    return report

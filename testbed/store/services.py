@@ -111,6 +111,7 @@ class BatchWriter:
         self.batch.rows += 1
 
     def finish(self) -> ImportBatch:
+        self.batch.pilot.touch()
         self._write_aggregates()
         self._write_value_counts()
         _lock_hypotheses(self.metrics_with_data)

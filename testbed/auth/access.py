@@ -1,0 +1,58 @@
+"""Who may do what: one table of permissions, enforced on the server for every route.
+
+Views declare the permission they need with ``@requires("pilot.edit")``;
+templates ask ``can("pilot.edit")`` to decide what to show. Both read the
+same table, so a page never offers what the server would refuse.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+EVERYONE = frozenset({"innovation", "department_head", "finance", "admin"})
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # Reading pilots, results and suggestions is open to every signed-in user:
+    # visibility is how other departments become a pilot's champions.
+    "pilot.view": EVERYONE,
+    "pilot.edit": frozenset({"innovation", "admin"}),
+    "observations.upload": frozenset({"innovation", "admin"}),
+    "suggestion.add": EVERYONE,
+    "suggestion.discuss": EVERYONE,
+    "suggestion.decide": frozenset({"innovation", "admin"}),
+    "department.view": EVERYONE,
+    # Costs and returns are for the people who build and judge the financial case.
+    "finance.view": frozenset({"finance", "innovation", "admin"}),
+    "finance.edit": frozenset({"finance", "admin"}),
+    "admin.manage": frozenset({"admin"}),
+}
+
+
+def can(permission: str, user=None) -> bool:
+    """Whether ``user`` (default: the signed-in user) holds ``permission``."""
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.role in PERMISSIONS[permission]
+
+
+def requires(permission: str):
+    """Refuse the view with 403 unless the signed-in user holds ``permission``."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission '{permission}'")
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def guarded(*args, **kwargs):
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.permission = permission
+        return guarded
+
+    return decorate
