@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from testbed import create_app
 from testbed.config import normalise_database_url
@@ -150,3 +150,30 @@ def write_pilot(tmp_path):
         return folder
 
     return write
+
+
+@pytest.fixture
+def login(client):
+    """Create a user of ``role`` and sign the test client in as them; returns the user."""
+    from testbed.auth.services import create_user
+
+    def sign_in(role: str = "innovation", email: str | None = None, department=None):
+        email = email or f"{role}@example.org"
+        user = create_user(email, role, "a long password", name=role.title(), department=department)
+        db.session.commit()
+        response = client.post("/login", data={"email": email, "password": "a long password"})
+        assert response.status_code == 302, "sign-in failed"
+        return user
+
+    return sign_in
+
+
+@pytest.fixture
+def loaded_pilot(app, write_pilot):
+    """The minimal pilot from MINIMAL_TOML, loaded and committed."""
+    from testbed.files.loader import load_path
+    from testbed.pilots.models import Pilot
+
+    load_path(write_pilot())
+    db.session.commit()
+    return db.session.scalar(select(Pilot))
