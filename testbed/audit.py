@@ -19,7 +19,8 @@ class AuditEvent(db.Model):
     action: Mapped[str] = mapped_column(String(40))
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
-    pilot_id: Mapped[int | None] = mapped_column(ForeignKey("pilot.id", ondelete="CASCADE"))
+    # Kept when a pilot is deleted: the trail outlives what it describes.
+    pilot_id: Mapped[int | None] = mapped_column(ForeignKey("pilot.id", ondelete="SET NULL"))
     summary: Mapped[str] = mapped_column(Text, default="")
 
 

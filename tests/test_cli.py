@@ -51,9 +51,10 @@ def test_export_round_trips_through_load(runner, app, write_pilot, tmp_path):
     assert snapshot() == before
 
 
-def snapshot() -> dict:
+def snapshot(slug: str | None = None) -> dict:
     """What a pilot holds, in a form that two databases can be compared by."""
-    pilot = db.session.scalar(select(Pilot))
+    query = select(Pilot) if slug is None else select(Pilot).where(Pilot.slug == slug)
+    pilot = db.session.scalar(query)
     sums = {}
     for metric in pilot.metrics:
         for key, cell in cell_sums(metric).items():

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from testbed.extensions import db
 from testbed.pilots.models import Hypothesis, Metric, Pilot
@@ -128,7 +128,7 @@ class BatchWriter:
             }
             for metric_id, row in zip(metric_ids, values, strict=True)
         ]
-        db.session.execute(insert(Observation), rows)
+        db.session.execute(Observation.__table__.insert(), rows)
 
     def _accumulate(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
         keys = np.column_stack(
@@ -177,7 +177,7 @@ class BatchWriter:
             )
             rows.append(row)
         if rows:
-            db.session.execute(insert(Aggregate), rows)
+            db.session.execute(Aggregate.__table__.insert(), rows)
 
     def _write_value_counts(self) -> None:
         rows = [
@@ -193,7 +193,7 @@ class BatchWriter:
             for (metric_id, group, period, iteration, value), count in self.value_counts.items()
         ]
         if rows:
-            db.session.execute(insert(ValueCount), rows)
+            db.session.execute(ValueCount.__table__.insert(), rows)
 
 
 def _set_shifts(metric: Metric, value: float, denominator, covariate) -> None:
