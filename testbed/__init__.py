@@ -9,6 +9,7 @@ from flask import Flask, render_template
 from testbed import database  # noqa: F401  (registers the SQLite connection settings)
 from testbed.config import from_environment
 from testbed.extensions import csrf, db, login_manager, migrate
+from testbed.security import register_security_headers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT_ROOT / "templates"
@@ -25,6 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_commands(app)
     return app
 
@@ -43,11 +45,12 @@ def register_blueprints(app: Flask) -> None:
     from testbed.auth.admin import blueprint as admin
     from testbed.auth.views import blueprint as auth
     from testbed.finance.views import blueprint as finance
+    from testbed.health import blueprint as health
     from testbed.pilots.views import blueprint as pilots
     from testbed.results.views import blueprint as results
     from testbed.suggestions.views import blueprint as suggestions
 
-    for blueprint in (auth, admin, pilots, results, suggestions, finance):
+    for blueprint in (health, auth, admin, pilots, results, suggestions, finance):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
 
