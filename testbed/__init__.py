@@ -9,6 +9,7 @@ from flask import Flask, render_template
 from testbed import database  # noqa: F401  (registers the SQLite connection settings)
 from testbed.config import from_environment
 from testbed.extensions import csrf, db, login_manager, migrate
+from testbed.logs import register_logging
 from testbed.security import register_security_headers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)
+    register_logging(app)
     register_commands(app)
     return app
 

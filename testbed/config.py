@@ -29,6 +29,7 @@ def from_environment(instance_path: str | Path, environ=os.environ) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+        "LOG_JSON": environ.get("TESTBED_LOG_JSON", "1" if production else "0") == "1",
     }
 
 
