@@ -11,9 +11,10 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from testbed import PROJECT_ROOT, create_app
-from testbed.auth.services import create_user
+from testbed.auth.services import create_user, department_named
 from testbed.extensions import db
 from testbed.files.errors import LoadError
 from testbed.files.export import export_pilot
@@ -21,11 +22,11 @@ from testbed.files.loader import load_path
 from testbed.pilots.models import Pilot
 from testbed.results.services import analyse_pilot
 
-DEMO_ACCOUNTS = (
-    ("innovation@demo.testbed", "innovation", "Ines Innovation"),
-    ("head@demo.testbed", "department_head", "Dario Head"),
-    ("finance@demo.testbed", "finance", "Fiona Finance"),
-    ("admin@demo.testbed", "admin", "Ada Admin"),
+DEMO_ACCOUNTS = (  # e-mail, role, name, department
+    ("innovation@demo.testbed", "innovation", "Ines Innovation", "Customer Service"),
+    ("head@demo.testbed", "department_head", "Dario Head", "Sales"),
+    ("finance@demo.testbed", "finance", "Fiona Finance", "Finance"),
+    ("admin@demo.testbed", "admin", "Ada Admin", None),
 )
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (printed on purpose: demo accounts only)
 
@@ -129,7 +130,7 @@ def create_user_command(email: str, role: str, password: str | None, name: str):
 @with_appcontext
 def serve_command(host: str, port: int):
     """Serve the configured database."""
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    serve(current_app, host, port)
 
 
 @click.command("demo")
@@ -152,11 +153,19 @@ def demo_command(host: str, port: int, no_serve: bool, reset_database: bool):
     build_demo()
     click.echo(f"Demo database: {db.engine.url.render_as_string(hide_password=True)}")
     click.echo(f"Demo accounts (password '{DEMO_PASSWORD}' for each):")
-    for email, role, _ in DEMO_ACCOUNTS:
+    for email, role, _, _ in DEMO_ACCOUNTS:
         click.echo(f"  {role:<16} {email}")
     if not no_serve:
         click.echo(f"Serving on http://{host}:{port}/ (Ctrl+C to stop)")
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        serve(current_app, host, port)
+
+
+def serve(app, host: str, port: int) -> None:
+    """Serve ``app`` with Werkzeug's threaded server (Flask's app.run is off inside its CLI).
+
+    Good for the demo and a small team; docs/deploy.md describes gunicorn for more.
+    """
+    run_simple(host, port, app._get_current_object(), threaded=True, use_reloader=False)
 
 
 def build_demo() -> None:
@@ -167,8 +176,14 @@ def build_demo() -> None:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     upgrade()
     load_path(PROJECT_ROOT / "experiments", actor="demo")
-    for email, role, name in DEMO_ACCOUNTS:
-        create_user(email, role, DEMO_PASSWORD, name=name)
+    for email, role, name, department in DEMO_ACCOUNTS:
+        create_user(
+            email,
+            role,
+            DEMO_PASSWORD,
+            name=name,
+            department=department_named(department) if department else None,
+        )
     db.session.commit()
 
 
