@@ -192,3 +192,7 @@ def pilot_or_fail(slug: str) -> Pilot:
     if pilot is None:
         fail(f"there is no pilot '{slug}'")
     return pilot
+
+
+if __name__ == "__main__":
+    main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -149,3 +150,34 @@ def test_demo_refuses_to_wipe_a_configured_database(runner, monkeypatch):
     result = runner.invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 1
     assert "pass --reset-database" in result.output
+
+
+def test_serve_answers_http_requests(tmp_path):
+    """`testbed serve` must keep serving (Flask ignores app.run() inside its CLI)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "TESTBED_DATABASE_URL": f"sqlite:///{tmp_path / 's.sqlite'}"}
+    command = [sys.executable, "-m", "testbed.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as response:
+                    body = json.loads(response.read())
+                break
+            except OSError:
+                time.sleep(0.1)
+        assert body == {"status": "ok", "database": "ok"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
