@@ -43,6 +43,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from testbed.api.views import blueprint as api
     from testbed.auth.access import can
     from testbed.auth.admin import blueprint as admin
     from testbed.auth.views import blueprint as auth
@@ -52,7 +53,7 @@ def register_blueprints(app: Flask) -> None:
     from testbed.results.views import blueprint as results
     from testbed.suggestions.views import blueprint as suggestions
 
-    for blueprint in (health, auth, admin, pilots, results, suggestions, finance):
+    for blueprint in (health, auth, admin, pilots, results, suggestions, finance, api):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
 
