@@ -190,10 +190,16 @@ def minimum_detectable_effect(
     def shortfall(effect: float) -> float:
         return two_sample_power(effect, n_per_group, alpha, 1.0, "t") - power
 
-    largest = 1.0
-    while shortfall(largest) < 0:
-        largest *= 2
-    effect = optimize.brentq(shortfall, 0.0, largest, xtol=1e-12, rtol=1e-12)
+    # The normal-theory guess is within a few per cent of the root, so a tight
+    # bracket around it keeps the costly noncentral-t evaluations few.
+    df = 2 * n_per_group - 2
+    guess = (stats.t.isf(alpha / 2, df) + stats.t.ppf(power, df)) * math.sqrt(2 / n_per_group)
+    low, high = 0.5 * guess, 2.0 * guess
+    while shortfall(high) < 0:
+        high *= 2
+    while low > 0 and shortfall(low) > 0:
+        low /= 2
+    effect = optimize.brentq(shortfall, low, high, rtol=1e-10)
     return float(effect * sd)
 
 

@@ -19,6 +19,7 @@ delete a file (or drop the database) to build that size again.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import platform
 import statistics
@@ -134,10 +135,13 @@ DEFINITION = """\
 
 @dataclass(frozen=True)
 class Measurement:
+    """What one size measured; times in milliseconds."""
+
     database: str
     size: int
     first_ms: float
     analyse_ms: list[float]
+    analyse_cpu_ms: list[float]
     naive_ms: list[float]
     naive_load_ms: list[float]
     largest_t_gap: float
@@ -155,6 +159,7 @@ def main() -> None:
             url = f"sqlite:///{own_file}"
         measurements.append(run_size(url, own_file, size))
     print_table(measurements)
+    print_findings(measurements)
 
 
 def parse_args() -> argparse.Namespace:
@@ -171,13 +176,14 @@ def run_size(url: str, own_file: Path | None, size: int) -> Measurement:
         prepare_schema(own_file)
         pilot, build = stored_pilot(size)
         print(f"N={size:,}: {build}", flush=True)
-        times = time_analyse(pilot)
+        times, cpu_times = time_analyse(pilot)
         naive_ms, naive_load_ms, naive_tests = time_naive(pilot)
         measurement = Measurement(
             database=db.engine.dialect.name,
             size=size,
             first_ms=times[0],
             analyse_ms=times[1:],
+            analyse_cpu_ms=cpu_times[1:],
             naive_ms=naive_ms,
             naive_load_ms=naive_load_ms,
             largest_t_gap=largest_t_gap(analyse_pilot(pilot), naive_tests),
@@ -232,7 +238,8 @@ def build_pilot(slug: str, size: int) -> tuple[Pilot, str]:
         write_definition(Path(folder), slug, size)
         load_path(Path(folder))
     pilot = db.session.scalar(select(Pilot).where(Pilot.slug == slug))
-    writer = DirectBatchWriter(pilot, "api", "bench/analyze.py", f"{SEED:064d}")
+    digest = hashlib.sha256(f"{slug} seed={SEED}".encode()).hexdigest()
+    writer = DirectBatchWriter(pilot, "api", "bench/analyze.py", digest)
     rng = np.random.default_rng(SEED)
     for chunk in observation_chunks(pilot.metrics, size, rng):
         writer.add(chunk)
@@ -263,6 +270,10 @@ def observation_chunks(
 
 
 def observation_chunk(metric: Metric, rows: int, rng: np.random.Generator) -> ObservationChunk:
+    """Rows of one metric: days uniform over the year, each row in either group at random.
+
+    The pilot's effect shows only in the pilot group's post-period rows.
+    """
     day = rng.integers(0, len(DAYS), rows)
     in_pilot = rng.random(rows) < 0.5
     post = day >= PRE_DAYS
@@ -307,6 +318,9 @@ DRAWS = {
 }
 
 
+ROW_COLUMNS = ("batch_id", "metric_id", *COLUMNS)
+
+
 class DirectBatchWriter(BatchWriter):
     """A BatchWriter whose raw rows go in as plain tuples through the DBAPI cursor.
 
@@ -317,45 +331,68 @@ class DirectBatchWriter(BatchWriter):
 
     def _insert_rows(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
         connection = db.session.connection()
-        dialect = connection.dialect
-        table = Observation.__table__
-        names = ("batch_id", "metric_id", *COLUMNS)
         columns = [
             [self.batch.id] * len(chunk),
             metric_ids.tolist(),
             *(getattr(chunk, name) for name in COLUMNS),
         ]
-        for index, name in enumerate(names):
-            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                columns[index] = [process(value) for value in columns[index]]
-        quote = dialect.identifier_preparer.quote
-        mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        statement = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
-            f"VALUES ({', '.join(repeat(mark, len(names)))})"
-        )
+        rows = list(zip(*bound_columns(columns, connection.dialect), strict=True))
         cursor = connection.connection.cursor()
-        cursor.executemany(statement, list(zip(*columns, strict=True)))
+        if connection.dialect.name == "postgresql":
+            copy_rows(cursor, connection.dialect, rows)
+        else:
+            insert_rows(cursor, connection.dialect, rows)
         cursor.close()
+
+
+def bound_columns(columns: list[list], dialect) -> list[list]:
+    """Column values as the driver takes them (dates as text on SQLite, say)."""
+    table = Observation.__table__
+    bound = []
+    for name, values in zip(ROW_COLUMNS, columns, strict=True):
+        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        bound.append(values if process is None else [process(value) for value in values])
+    return bound
+
+
+def quoted_columns(dialect) -> str:
+    table = Observation.__table__
+    quote = dialect.identifier_preparer.quote
+    return f"{quote(table.name)} ({', '.join(quote(name) for name in ROW_COLUMNS)})"
+
+
+def insert_rows(cursor, dialect, rows: list[tuple]) -> None:
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    values = ", ".join(repeat(mark, len(ROW_COLUMNS)))
+    cursor.executemany(f"INSERT INTO {quoted_columns(dialect)} VALUES ({values})", rows)
+
+
+def copy_rows(cursor, dialect, rows: list[tuple]) -> None:
+    # psycopg's executemany sends one INSERT per row; COPY streams them.
+    with cursor.copy(f"COPY {quoted_columns(dialect)} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 # Measuring -------------------------------------------------------------------
 
 
-def time_analyse(pilot: Pilot) -> list[float]:
-    """Milliseconds of ``analyse_pilot``: the first call, then the warm repeats.
+def time_analyse(pilot: Pilot) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of ``analyse_pilot``: the first call, then warm repeats.
 
     The session forgets its loaded objects before each call, as a new request's
-    would, so the hypotheses and metrics are read again every time.
+    would, so the hypotheses and metrics are read again every time. CPU time
+    is this process's only: it leaves out waiting for other processes (and
+    the work of a database server).
     """
-    times = []
+    times, cpu_times = [], []
     for _ in range(ANALYSE_REPEATS + 1):
         db.session.expire_all()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         analyse_pilot(pilot)
         times.append(1000 * (time.perf_counter() - started))
-    return times
+        cpu_times.append(1000 * (time.process_time() - cpu_started))
+    return times, cpu_times
 
 
 def time_naive(pilot: Pilot) -> tuple[list[float], list[float], dict[str, tuple]]:
@@ -433,7 +470,13 @@ def print_machine(database_url: str | None) -> None:
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores")
     print(f"Python {platform.python_version()} on {platform.system()} {platform.release()}")
     print(f"numpy {np.__version__}, scipy {scipy.__version__}, SQLAlchemy {sqlalchemy.__version__}")
-    print(f"database: {database_version(database_url)}", flush=True)
+    print(f"database: {database_version(database_url)}")
+    print(f"load average at the start: {load_average()}", flush=True)
+
+
+def load_average() -> str:
+    # Other processes on the machine move the figures; say how busy it was.
+    return "{:.2f} {:.2f} {:.2f} (1, 5, 15 min)".format(*os.getloadavg())
 
 
 def cpu_model() -> str:
@@ -460,17 +503,22 @@ def print_table(measurements: list[Measurement]) -> None:
     print()
     print(
         "| database | N | rows per metric | analyze first ms | analyze median ms | "
-        "analyze p95 ms | naive median ms | of which SELECT ms | naive / analyze |"
+        "analyze p95 ms | analyze CPU median ms | naive median ms | of which SELECT ms | "
+        "naive / analyze |"
     )
-    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for m in measurements:
         analyse = statistics.median(m.analyse_ms)
         naive = statistics.median(m.naive_ms)
         print(
-            f"| {m.database} | {m.size:,} | {m.size // 4:,} | {m.first_ms:.1f} | "
-            f"{analyse:.1f} | {np.percentile(m.analyse_ms, 95):.1f} | {naive:,.0f} | "
+            f"| {m.database} | {m.size:,} | {m.size // len(DRAWS):,} | {m.first_ms:.1f} | "
+            f"{analyse:.1f} | {np.percentile(m.analyse_ms, 95):.1f} | "
+            f"{statistics.median(m.analyse_cpu_ms):.1f} | {naive:,.0f} | "
             f"{statistics.median(m.naive_load_ms):,.0f} | {naive / analyse:,.0f}x |"
         )
+
+
+def print_findings(measurements: list[Measurement]) -> None:
     print()
     for m in measurements:
         gap = m.largest_t_gap
@@ -482,6 +530,7 @@ def print_table(measurements: list[Measurement]) -> None:
             f"analyze median at N={largest.size:,} is {growth:.2f}x that at N={smallest.size:,} "
             f"({largest.size / smallest.size:.0f}x the rows)"
         )
+    print(f"load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":
