@@ -1,20 +1,35 @@
 """Every model in one namespace, for migrations and for short imports."""
 
+from testbed.api.models import ApiToken
 from testbed.audit import AuditEvent
 from testbed.auth.models import Department, User
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
-from testbed.pilots.models import Hypothesis, Iteration, Metric, Partner, Pilot
+from testbed.pilots.models import (
+    Hypothesis,
+    HypothesisAmendment,
+    Iteration,
+    Metric,
+    Partner,
+    Pilot,
+)
 from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
-from testbed.suggestions.models import Suggestion
+from testbed.suggestions.models import (
+    Suggestion,
+    SuggestionComment,
+    SuggestionStep,
+    SuggestionVote,
+)
 
 __all__ = [
     "Aggregate",
+    "ApiToken",
     "AuditEvent",
     "Benefit",
     "CostItem",
     "Department",
     "FinancePlan",
     "Hypothesis",
+    "HypothesisAmendment",
     "ImportBatch",
     "Iteration",
     "Metric",
@@ -23,6 +38,9 @@ __all__ = [
     "Pilot",
     "Programme",
     "Suggestion",
+    "SuggestionComment",
+    "SuggestionStep",
+    "SuggestionVote",
     "User",
     "ValueCount",
 ]

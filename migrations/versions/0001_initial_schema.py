@@ -71,6 +71,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
     sa.UniqueConstraint('email', name=op.f('uq_user_email'))
     )
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('prefix', sa.String(length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_api_token_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_user_id'), ['user_id'], unique=False)
+
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(), nullable=False),
@@ -81,7 +97,7 @@ def upgrade():
     sa.Column('entity_id', sa.Integer(), nullable=True),
     sa.Column('pilot_id', sa.Integer(), nullable=True),
     sa.Column('summary', sa.Text(), nullable=False),
-    sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_audit_event_pilot_id_pilot'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_audit_event_pilot_id_pilot'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_audit_event_user_id_user'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )
@@ -254,7 +270,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_suggestion_author_id_user')),
     sa.ForeignKeyConstraint(['department_id'], ['department.id'], name=op.f('fk_suggestion_department_id_department')),
-    sa.ForeignKeyConstraint(['iteration_id'], ['iteration.id'], name=op.f('fk_suggestion_iteration_id_iteration')),
+    sa.ForeignKeyConstraint(['iteration_id'], ['iteration.id'], name=op.f('fk_suggestion_iteration_id_iteration'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['pilot_id'], ['pilot.id'], name=op.f('fk_suggestion_pilot_id_pilot'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion'))
     )
@@ -275,9 +291,78 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_value_count_batch_id'), ['batch_id'], unique=False)
         batch_op.create_index('ix_value_count_metric_group', ['metric_id', 'group', 'period'], unique=False)
 
+    op.create_table('hypothesis_amendment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('hypothesis_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('changes', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['hypothesis_id'], ['hypothesis.id'], name=op.f('fk_hypothesis_amendment_hypothesis_id_hypothesis'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_hypothesis_amendment_user_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hypothesis_amendment'))
+    )
+    with op.batch_alter_table('hypothesis_amendment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hypothesis_amendment_hypothesis_id'), ['hypothesis_id'], unique=False)
+
+    op.create_table('suggestion_comment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('suggestion_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['suggestion_id'], ['suggestion.id'], name=op.f('fk_suggestion_comment_suggestion_id_suggestion'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_suggestion_comment_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_comment'))
+    )
+    with op.batch_alter_table('suggestion_comment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_suggestion_comment_suggestion_id'), ['suggestion_id'], unique=False)
+
+    op.create_table('suggestion_step',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('suggestion_id', sa.Integer(), nullable=False),
+    sa.Column('from_status', sa.Enum('new', 'under_review', 'accepted', 'incorporated', 'declined', name='suggestion_step_from', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('status', sa.Enum('new', 'under_review', 'accepted', 'incorporated', 'declined', name='suggestion_step_to', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('iteration_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('actor', sa.String(length=254), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['iteration_id'], ['iteration.id'], name=op.f('fk_suggestion_step_iteration_id_iteration'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['suggestion_id'], ['suggestion.id'], name=op.f('fk_suggestion_step_suggestion_id_suggestion'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_suggestion_step_user_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_step'))
+    )
+    with op.batch_alter_table('suggestion_step', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_suggestion_step_suggestion_id'), ['suggestion_id'], unique=False)
+
+    op.create_table('suggestion_vote',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('suggestion_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['suggestion_id'], ['suggestion.id'], name=op.f('fk_suggestion_vote_suggestion_id_suggestion'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_suggestion_vote_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_vote')),
+    sa.UniqueConstraint('suggestion_id', 'user_id', name=op.f('uq_suggestion_vote_suggestion_id'))
+    )
 
 
 def downgrade():
+    op.drop_table('suggestion_vote')
+    with op.batch_alter_table('suggestion_step', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_suggestion_step_suggestion_id'))
+
+    op.drop_table('suggestion_step')
+    with op.batch_alter_table('suggestion_comment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_suggestion_comment_suggestion_id'))
+
+    op.drop_table('suggestion_comment')
+    with op.batch_alter_table('hypothesis_amendment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hypothesis_amendment_hypothesis_id'))
+
+    op.drop_table('hypothesis_amendment')
     with op.batch_alter_table('value_count', schema=None) as batch_op:
         batch_op.drop_index('ix_value_count_metric_group')
         batch_op.drop_index(batch_op.f('ix_value_count_batch_id'))
@@ -306,6 +391,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_at'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_user_id'))
+
+    op.drop_table('api_token')
     op.drop_table('user')
     op.drop_table('pilot')
     op.drop_table('programme')

@@ -28,6 +28,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finance.view": frozenset({"finance", "innovation", "admin"}),
     "finance.edit": frozenset({"finance", "admin"}),
     "admin.manage": frozenset({"admin"}),
+    "api.tokens": EVERYONE,
 }
 
 

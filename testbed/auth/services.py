@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from testbed.audit import record
 from testbed.auth.models import ROLES, Department, User
 from testbed.extensions import db
 
@@ -20,10 +21,7 @@ def create_user(
         raise ValueError(f"'{email}' is not an e-mail address")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
-    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise ValueError(
-            f"the password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"
-        )
+    _check_password(password)
     if find_user(email) is not None:
         raise ValueError(f"a user with the e-mail {email} exists already")
     user = User(email=email, role=role, name=name, department=department)
@@ -52,3 +50,133 @@ def department_named(name: str) -> Department:
         db.session.add(department)
         db.session.flush()
     return department
+
+
+# Administration. Each change is recorded (no pilot: pilot_id stays None); the caller commits.
+
+
+def add_user(
+    *,
+    email: str,
+    name: str,
+    role: str,
+    department: Department | None,
+    password: str,
+    actor: str,
+    user_id: int | None = None,
+) -> User:
+    """Create an account from the admin pages."""
+    user = create_user(email, role, password, name=name.strip(), department=department)
+    _record("created", user, actor, user_id, f"{user.email} as {user.role}")
+    return user
+
+
+def change_user(
+    user: User,
+    *,
+    name: str,
+    role: str,
+    department: Department | None,
+    actor: str,
+    user_id: int | None = None,
+) -> None:
+    """Change a user's name, role and department; the last active admin keeps the admin role."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
+    if role != "admin":
+        _keep_an_admin(user, "change the role of")
+    before = f"{user.role}, {_department_label(user.department)}"
+    user.name, user.role, user.department = name.strip(), role, department
+    db.session.flush()
+    summary = f"{user.email}: {before} → {role}, {_department_label(department)}"
+    _record("updated", user, actor, user_id, summary)
+
+
+def _department_label(department: Department | None) -> str:
+    return department.name if department else "no department"
+
+
+def set_active(user: User, active: bool, *, actor: str, user_id: int | None = None) -> None:
+    """Deactivate (the user can no longer sign in) or reactivate an account."""
+    if user.active == active:
+        return
+    if not active:
+        _keep_an_admin(user, "deactivate")
+    user.active = active
+    db.session.flush()
+    _record("reactivated" if active else "deactivated", user, actor, user_id, user.email)
+
+
+def reset_password(user: User, password: str, *, actor: str, user_id: int | None = None) -> None:
+    """Give a user a new password, to be passed on to them and changed."""
+    _check_password(password)
+    user.set_password(password)
+    db.session.flush()
+    _record("password_reset", user, actor, user_id, user.email)
+
+
+def _check_password(password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise ValueError(
+            f"the password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"
+        )
+
+
+def active_admin_count() -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(User).where(User.role == "admin", User.active)
+    )
+
+
+def _keep_an_admin(user: User, what: str) -> None:
+    """Refuse a change that would leave nobody able to manage accounts."""
+    if user.role == "admin" and user.active and active_admin_count() <= 1:
+        raise ValueError(
+            f"cannot {what} {user.email}: they are the last active admin; "
+            "make another user an admin first"
+        )
+
+
+def add_department(name: str, *, actor: str, user_id: int | None = None) -> Department:
+    department = Department(name=_department_name(name))
+    db.session.add(department)
+    db.session.flush()
+    _record("created", department, actor, user_id, department.name)
+    return department
+
+
+def rename_department(
+    department: Department, name: str, *, actor: str, user_id: int | None = None
+) -> None:
+    before = department.name
+    department.name = _department_name(name, department.id)
+    db.session.flush()
+    _record("renamed", department, actor, user_id, f"{before} → {department.name}")
+
+
+def find_department(name: str, except_id: int | None = None) -> Department | None:
+    """The department of that name, ignoring case and surrounding spaces."""
+    query = select(Department).where(func.lower(Department.name) == name.strip().lower())
+    if except_id is not None:
+        query = query.where(Department.id != except_id)
+    return db.session.scalar(query)
+
+
+def _department_name(name: str, except_id: int | None = None) -> str:
+    name = name.strip()
+    if not name:
+        raise ValueError("give the department a name")
+    if find_department(name, except_id) is not None:
+        raise ValueError(f"a department called '{name}' exists already")
+    return name
+
+
+def _record(action: str, entity, actor: str, user_id: int | None, summary: str) -> None:
+    record(
+        action,
+        type(entity).__name__.lower(),
+        actor=actor,
+        user_id=user_id,
+        entity_id=entity.id,
+        summary=summary,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -353,32 +354,37 @@ def _check_dates(item: dict, locator: Locator, where: tuple) -> None:
 
 
 def _check_hypothesis(hypothesis: dict, metrics: dict, locator: Locator, where: tuple) -> None:
-    metric = metrics.get(hypothesis["metric"])
-    if metric is None:
-        raise locator.error(where, "metric", f"unknown metric '{hypothesis['metric']}'")
+    problem = next(hypothesis_problems(hypothesis, metrics), None)
+    if problem is not None:
+        raise locator.error(where, *problem)
+
+
+def hypothesis_problems(hypothesis: dict, metrics: Collection[str]) -> Iterator[tuple[str, str]]:
+    """Yield (field, message) for each rule the hypothesis breaks, most basic first.
+
+    ``hypothesis`` holds metric and predictor as keys; ``metrics`` is every
+    metric key the pilot knows. The pilot form and the loader share these rules.
+    """
+    if hypothesis["metric"] not in metrics:
+        yield "metric", f"unknown metric '{hypothesis['metric']}'"
     predictor = hypothesis.get("predictor")
     if hypothesis["design"] == "threshold" and predictor is None:
-        raise locator.error(where, "design", "a threshold design needs predictor = ...")
+        yield "design", "a threshold design needs a predictor: the metric on the x axis"
     if predictor is not None and predictor not in metrics:
-        raise locator.error(where, "predictor", f"unknown metric '{predictor}'")
+        yield "predictor", f"unknown metric '{predictor}'"
     if hypothesis["design"] in ROW_DESIGNS and hypothesis["method"] != "fixed":
-        raise locator.error(
-            where,
+        yield (
             "method",
             f"the {hypothesis['design']} design has a fixed "
             "test only; sequential and bayesian fit concurrent and pre_post",
         )
     if hypothesis["role"] == "guardrail" and hypothesis["design"] in ROW_DESIGNS:
-        raise locator.error(
-            where,
-            "design",
-            "a guardrail compares two groups: use the concurrent or pre_post design",
-        )
-    if hypothesis.get("planned_sample_size", 1) < 1:
-        raise locator.error(where, "planned_sample_size", "must be at least 1")
+        yield "design", "a guardrail compares two groups: use the concurrent or pre_post design"
+    planned = hypothesis.get("planned_sample_size")
+    if planned is not None and planned < 1:
+        yield "planned_sample_size", "must be at least 1"
     if hypothesis["role"] == "guardrail" and (hypothesis.get("minimum_effect") or 0) < 0:
-        raise locator.error(
-            where,
+        yield (
             "minimum_effect",
             "a guardrail's minimum_effect is its margin and must not be negative",
         )

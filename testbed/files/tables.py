@@ -25,6 +25,18 @@ OBSERVATION_COLUMNS = (
     "covariate",
 )
 OBSERVATION_REQUIRED = ("metric", "group", "value")
+# The ``ObservationChunk`` fields a row fills, in the order ``_observation`` returns them.
+OBSERVATION_FIELDS = (
+    "metric",
+    "group",
+    "period",
+    "iteration",
+    "unit",
+    "day",
+    "value",
+    "denominator",
+    "covariate",
+)
 SUMMARY_COLUMNS = ("metric", "group", "n", "mean", "sd", "period")
 SUMMARY_REQUIRED = ("metric", "group", "n", "mean", "sd")
 CHUNK_ROWS = 20_000
@@ -38,26 +50,33 @@ class Header:
     """Column positions of a CSV header, checked against the allowed columns."""
 
     def __init__(self, path, names: list[str], allowed: tuple, required: tuple):
+        problems = header_problems(path, names, allowed, required)
+        if problems:
+            raise problems[0]
         self.names = [name.strip().lower() for name in names]
-        for position, name in enumerate(self.names, start=1):
-            if name not in allowed:
-                raise LoadError(
-                    path,
-                    f"unknown column '{name}' (allowed: {', '.join(allowed)})",
-                    1,
-                    position,
-                    name,
-                )
-            if self.names.index(name) != position - 1:
-                raise LoadError(path, f"the column '{name}' appears twice", 1, position, name)
-        for name in required:
-            if name not in self.names:
-                raise LoadError(path, f"the required column '{name}' is missing", 1, None, name)
         self.position = {name: index for index, name in enumerate(self.names)}
 
     def cell(self, row: list[str], name: str) -> str:
         index = self.position.get(name)
         return row[index].strip() if index is not None else ""
+
+
+def header_problems(path, names: list[str], allowed: tuple, required: tuple) -> list[LoadError]:
+    """Every problem of a CSV header: unknown, repeated and missing columns."""
+    names = [name.strip().lower() for name in names]
+    problems = []
+    for position, name in enumerate(names, start=1):
+        if name not in allowed:
+            message = f"unknown column '{name}' (allowed: {', '.join(allowed)})"
+            problems.append(LoadError(path, message, 1, position, name))
+        elif names.index(name) != position - 1:
+            message = f"the column '{name}' appears twice"
+            problems.append(LoadError(path, message, 1, position, name))
+    for name in required:
+        if name not in names:
+            message = f"the required column '{name}' is missing"
+            problems.append(LoadError(path, message, 1, None, name))
+    return problems
 
 
 def read_observations(
@@ -90,6 +109,57 @@ def parse_observations(
             yield chunk
             chunk = ObservationChunk()
     yield chunk
+
+
+def scan_observations(
+    path, lines: Iterable[str], metrics: dict[str, Metric], iterations: set[int] | None = None
+) -> Iterator[tuple[int, dict | None, list[LoadError]]]:
+    """Yield (line, values, errors) for every row, going on past bad rows.
+
+    Where ``parse_observations`` stops at the first bad cell, this reports
+    every bad cell, so a person can fix a file in one go. ``values`` maps
+    each ``ObservationChunk`` field to the row's checked value, or is None
+    when the row has errors. A bad header or unreadable CSV ends the scan.
+    """
+    reader = csv.reader(lines)
+    try:
+        names = _first_row(path, reader)
+    except LoadError as error:
+        yield 1, None, [error]
+        return
+    problems = header_problems(path, names, OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
+    if problems:
+        yield 1, None, problems
+        return
+    header = Header(path, names, OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as error:
+            line = reader.line_num
+            yield line, None, [LoadError(path, f"not readable as CSV: {error}", line)]
+            return
+        if row is None:
+            return
+        if row:
+            line = reader.line_num
+            yield line, *_scan_row(path, line, row, header, metrics, iterations)
+
+
+def _scan_row(path, line: int, row, header: Header, metrics, iterations):
+    if len(row) != len(header.names):
+        message = f"expected {len(header.names)} fields, found {len(row)}"
+        return None, [LoadError(path, message, line)]
+    try:
+        values = _observation(row, header, metrics, iterations)
+    except CellError:
+        problems = _observation_problems(row, header, metrics, iterations)
+        errors = [
+            LoadError(path, message, line, header.position[name] + 1, name)
+            for message, name in (problem.args for problem in problems)
+        ]
+        return None, sorted(errors, key=lambda error: error.column)
+    return dict(zip(OBSERVATION_FIELDS, values, strict=True)), []
 
 
 def read_summaries(path: Path, metrics: dict[str, Metric]) -> Iterator[tuple]:
@@ -125,19 +195,64 @@ def _check_width(path, line: int, row: list[str], header: Header) -> None:
 
 
 def _append_observation(chunk: ObservationChunk, row, header: Header, metrics, iterations):
+    metric, group, period, iteration, unit, day, value, denominator, covariate = _observation(
+        row, header, metrics, iterations
+    )
+    chunk.metric.append(metric)
+    chunk.group.append(group)
+    chunk.period.append(period)
+    chunk.iteration.append(iteration)
+    chunk.unit.append(unit)
+    chunk.day.append(day)
+    chunk.value.append(value)
+    chunk.denominator.append(denominator)
+    chunk.covariate.append(covariate)
+
+
+def _observation(row, header: Header, metrics, iterations) -> tuple:
+    """The row's checked values in ``OBSERVATION_FIELDS`` order; raises at the first bad cell."""
     metric = _metric(header.cell(row, "metric"), metrics)
     value = _number(header.cell(row, "value"), "value")
     denominator = _optional_number(header.cell(row, "denominator"), "denominator")
     _check_value_for_kind(metric, value, denominator)
-    chunk.metric.append(metric)
-    chunk.group.append(_choice(header.cell(row, "group"), GROUPS, "group"))
-    chunk.period.append(_choice(header.cell(row, "period") or "post", PERIODS, "period"))
-    chunk.iteration.append(_iteration(header.cell(row, "iteration"), iterations))
-    chunk.unit.append(header.cell(row, "unit") or None)
-    chunk.day.append(_date(header.cell(row, "date")))
-    chunk.value.append(value)
-    chunk.denominator.append(denominator)
-    chunk.covariate.append(_optional_number(header.cell(row, "covariate"), "covariate"))
+    return (
+        metric,
+        _choice(header.cell(row, "group"), GROUPS, "group"),
+        _choice(header.cell(row, "period") or "post", PERIODS, "period"),
+        _iteration(header.cell(row, "iteration"), iterations),
+        header.cell(row, "unit") or None,
+        _date(header.cell(row, "date")),
+        value,
+        denominator,
+        _optional_number(header.cell(row, "covariate"), "covariate"),
+    )
+
+
+def _observation_problems(row, header: Header, metrics, iterations) -> list[CellError]:
+    """Every bad cell of a row, each checked on its own: the slow path, for bad rows only."""
+    checks = {
+        "metric": lambda text: _metric(text, metrics),
+        "group": lambda text: _choice(text, GROUPS, "group"),
+        "value": lambda text: _number(text, "value"),
+        "denominator": lambda text: _optional_number(text, "denominator"),
+        "period": lambda text: _choice(text or "post", PERIODS, "period"),
+        "date": _date,
+        "iteration": lambda text: _iteration(text, iterations),
+        "covariate": lambda text: _optional_number(text, "covariate"),
+    }
+    problems, checked = [], {}
+    for name, check in checks.items():
+        try:
+            checked[name] = check(header.cell(row, name))
+        except CellError as problem:
+            problems.append(problem)
+    if {"metric", "value", "denominator"} <= checked.keys():
+        # Each of these is fine alone; the metric's kind may still reject them together.
+        try:
+            _check_value_for_kind(checked["metric"], checked["value"], checked["denominator"])
+        except CellError as problem:
+            problems.append(problem)
+    return problems
 
 
 def _summary_row(row, header: Header, metrics) -> tuple:
@@ -196,7 +311,7 @@ def _iteration(text: str, iterations: set[int] | None) -> int | None:
         raise CellError(f"'{text}' is not an iteration number", "iteration")
     number = int(text)
     if iterations is not None and number not in iterations:
-        raise CellError(f"there is no iteration {number} in pilot.toml", "iteration")
+        raise CellError(f"there is no iteration {number} in this pilot", "iteration")
     return number
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import Float, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from testbed.extensions import db
 from testbed.pilots.models import Metric, Pilot
@@ -17,7 +17,10 @@ class FinancePlan(db.Model):
     discount_rate: Mapped[float] = mapped_column(Float, default=0.08)
     horizon_years: Mapped[int] = mapped_column(default=3)
 
-    pilot: Mapped[Pilot] = relationship(backref="finance_plan")
+    # Deleting a pilot deletes its plan (the plan's key is the pilot's id).
+    pilot: Mapped[Pilot] = relationship(
+        backref=backref("finance_plan", uselist=False, cascade="all, delete-orphan")
+    )
 
 
 class CostItem(db.Model):
@@ -26,7 +29,7 @@ class CostItem(db.Model):
     item: Mapped[str] = mapped_column(String(200))
     amount: Mapped[float] = mapped_column(Float)
     year: Mapped[int] = mapped_column(default=0)
-    # A recurring cost falls in every year 1..horizon_years.
+    # A recurring cost falls in its own year and every later year of the horizon.
     recurring: Mapped[bool] = mapped_column(default=False)
 
 

@@ -1,16 +1,20 @@
-"""A pilot's returns, derived from its measured effects, beside existing programmes."""
+"""A pilot's returns, derived from its measured effects, and the edits of its financial case."""
 
 from __future__ import annotations
 
+import math
+
 from scipy import stats
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from analysis.returns import BenefitLine, Cost, combined_returns_summary
+from testbed.audit import record
 from testbed.extensions import db
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
-from testbed.pilots.models import Pilot
+from testbed.pilots.models import Metric, Pilot
 
 ROLE_PREFERENCE = ("primary", "secondary", "guardrail")
+MAX_HORIZON_YEARS = 30
 
 
 def pilot_returns(pilot: Pilot, results: list[dict]) -> dict | None:
@@ -24,14 +28,14 @@ def pilot_returns(pilot: Pilot, results: list[dict]) -> dict | None:
     if plan is None:
         return None
     notes, lines = [], []
-    for benefit in _benefits(pilot):
-        result = _measured_effect(benefit.metric.key, results)
+    for benefit in benefits_of(pilot):
+        result = measured_effect(benefit.metric.key, results)
         if result is None:
             notes.append(f"no measured effect on '{benefit.metric.key}' yet: benefit left out")
             continue
         lines.append(_benefit_line(benefit, result))
-    programmes = {p.name: p.roi for p in db.session.scalars(select(Programme))}
-    costs = [Cost(c.amount, c.year, c.recurring) for c in _costs(pilot)]
+    programmes = programme_rois()
+    costs = [Cost(c.amount, c.year, c.recurring) for c in costs_of(pilot)]
     summary = {
         "currency": plan.currency,
         "discount_rate": plan.discount_rate,
@@ -49,15 +53,29 @@ def pilot_returns(pilot: Pilot, results: list[dict]) -> dict | None:
     return {**summary, **_as_dict(returns), "error": None, "notes": notes + list(returns.notes)}
 
 
-def _benefits(pilot: Pilot) -> list[Benefit]:
-    return list(db.session.scalars(select(Benefit).where(Benefit.pilot_id == pilot.id)))
+def benefits_of(pilot: Pilot) -> list[Benefit]:
+    return list(
+        db.session.scalars(select(Benefit).where(Benefit.pilot_id == pilot.id).order_by(Benefit.id))
+    )
 
 
-def _costs(pilot: Pilot) -> list[CostItem]:
-    return list(db.session.scalars(select(CostItem).where(CostItem.pilot_id == pilot.id)))
+def costs_of(pilot: Pilot) -> list[CostItem]:
+    return list(
+        db.session.scalars(
+            select(CostItem)
+            .where(CostItem.pilot_id == pilot.id)
+            .order_by(CostItem.year, CostItem.id)
+        )
+    )
 
 
-def _measured_effect(metric_key: str, results: list[dict]) -> dict | None:
+def programme_rois() -> dict[str, float]:
+    """Every existing programme's stated ROI (a fraction), by name."""
+    return dict(db.session.execute(select(Programme.name, Programme.roi)).all())
+
+
+def measured_effect(metric_key: str, results: list[dict]) -> dict | None:
+    """The result a benefit on ``metric_key`` takes its effect from: primary first."""
     candidates = [
         r
         for r in results
@@ -96,3 +114,237 @@ def _as_dict(returns) -> dict:
         "beats": [{"programme": name, "probability": p} for name, p in returns.beats],
         "cashflows": list(returns.cashflows),
     }
+
+
+# Edits. Each adds and flushes, records an audit event and leaves the commit to the caller;
+# a ValueError says what to change.
+
+
+def save_plan(
+    pilot: Pilot,
+    *,
+    currency: str,
+    discount_rate: float,
+    horizon_years: int,
+    actor: str,
+    user_id: int | None = None,
+) -> FinancePlan:
+    """Start or change the pilot's finance plan: currency, discount rate and horizon."""
+    currency = currency.strip().upper()
+    if len(currency) != 3 or not currency.isalpha():
+        raise ValueError("the currency must be a three-letter code such as EUR or USD")
+    if not (math.isfinite(discount_rate) and 0 <= discount_rate <= 1):
+        raise ValueError("the discount rate must lie between 0% and 100%")
+    if not 1 <= horizon_years <= MAX_HORIZON_YEARS:
+        raise ValueError(f"the horizon must be 1 to {MAX_HORIZON_YEARS} years")
+    latest = latest_cost_year(pilot)
+    if latest is not None and horizon_years < latest:
+        raise ValueError(
+            f"a cost falls in year {latest}: move it before shortening the horizon "
+            f"to {horizon_years} years"
+        )
+    plan = db.session.get(FinancePlan, pilot.id)
+    action = "updated" if plan else "created"
+    if plan is None:
+        plan = FinancePlan(pilot_id=pilot.id)
+        db.session.add(plan)
+    plan.currency, plan.discount_rate, plan.horizon_years = currency, discount_rate, horizon_years
+    _changed(
+        pilot,
+        action,
+        "finance_plan",
+        pilot.id,
+        f"{currency}, discount rate {discount_rate:.2%}, horizon {horizon_years} years",
+        actor,
+        user_id,
+    )
+    return plan
+
+
+def latest_cost_year(pilot: Pilot) -> int | None:
+    return db.session.scalar(select(func.max(CostItem.year)).where(CostItem.pilot_id == pilot.id))
+
+
+def add_cost(pilot: Pilot, *, actor: str, user_id: int | None = None, **fields) -> CostItem:
+    """Add a cost item (``item``, ``amount``, ``year``, ``recurring``) to the pilot's case."""
+    cost = CostItem(pilot_id=pilot.id)
+    _set_cost(pilot, cost, **fields)
+    db.session.add(cost)
+    db.session.flush()
+    _changed(pilot, "created", "cost_item", cost.id, _describe_cost(cost), actor, user_id)
+    return cost
+
+
+def update_cost(cost: CostItem, *, actor: str, user_id: int | None = None, **fields) -> None:
+    pilot = db.session.get(Pilot, cost.pilot_id)
+    _set_cost(pilot, cost, **fields)
+    _changed(pilot, "updated", "cost_item", cost.id, _describe_cost(cost), actor, user_id)
+
+
+def delete_cost(cost: CostItem, *, actor: str, user_id: int | None = None) -> None:
+    pilot, summary = db.session.get(Pilot, cost.pilot_id), _describe_cost(cost)
+    db.session.delete(cost)
+    _changed(pilot, "deleted", "cost_item", cost.id, summary, actor, user_id)
+
+
+def _set_cost(
+    pilot: Pilot, cost: CostItem, *, item: str, amount: float, year: int, recurring: bool
+) -> None:
+    plan = _plan_or_error(pilot)
+    if not item.strip():
+        raise ValueError("say what the cost is for")
+    if not (math.isfinite(amount) and amount > 0):
+        raise ValueError("the amount must be a number above zero")
+    if not 0 <= year <= plan.horizon_years:
+        raise ValueError(f"the year must lie between 0 and the horizon ({plan.horizon_years})")
+    cost.item, cost.amount, cost.year, cost.recurring = item.strip(), amount, year, recurring
+
+
+def _describe_cost(cost: CostItem) -> str:
+    timing = f"every year from year {cost.year}" if cost.recurring else f"in year {cost.year}"
+    return f"{cost.item}: {cost.amount:,.2f} {timing}"
+
+
+def add_benefit(pilot: Pilot, *, actor: str, user_id: int | None = None, **fields) -> Benefit:
+    """Add a benefit line (``metric``, ``value_per_unit``, ``volume_per_year``, ``description``)."""
+    benefit = Benefit(pilot_id=pilot.id)
+    _set_benefit(pilot, benefit, **fields)
+    db.session.add(benefit)
+    db.session.flush()
+    _changed(pilot, "created", "benefit", benefit.id, _describe_benefit(benefit), actor, user_id)
+    return benefit
+
+
+def update_benefit(benefit: Benefit, *, actor: str, user_id: int | None = None, **fields) -> None:
+    pilot = db.session.get(Pilot, benefit.pilot_id)
+    _set_benefit(pilot, benefit, **fields)
+    _changed(pilot, "updated", "benefit", benefit.id, _describe_benefit(benefit), actor, user_id)
+
+
+def delete_benefit(benefit: Benefit, *, actor: str, user_id: int | None = None) -> None:
+    pilot, summary = db.session.get(Pilot, benefit.pilot_id), _describe_benefit(benefit)
+    db.session.delete(benefit)
+    _changed(pilot, "deleted", "benefit", benefit.id, summary, actor, user_id)
+
+
+def _set_benefit(
+    pilot: Pilot,
+    benefit: Benefit,
+    *,
+    metric: Metric,
+    value_per_unit: float,
+    volume_per_year: float,
+    description: str = "",
+) -> None:
+    _plan_or_error(pilot)
+    if metric is None or metric.pilot_id != pilot.id:
+        raise ValueError("choose one of this pilot's metrics")
+    if benefit_metric_taken(pilot, metric, benefit.id):
+        raise ValueError(f"'{metric.name}' has a benefit line already: change that one instead")
+    if not (math.isfinite(value_per_unit) and value_per_unit > 0):
+        raise ValueError("the value per unit must be a number above zero")
+    if not (math.isfinite(volume_per_year) and volume_per_year >= 0):
+        raise ValueError("the volume per year must be zero or more")
+    benefit.metric = metric
+    benefit.value_per_unit, benefit.volume_per_year = value_per_unit, volume_per_year
+    benefit.description = description.strip()
+
+
+def benefit_metric_taken(pilot: Pilot, metric: Metric, except_id: int | None = None) -> bool:
+    """Whether another benefit line of the pilot counts ``metric`` (it would count twice)."""
+    query = select(Benefit.id).where(Benefit.pilot_id == pilot.id, Benefit.metric_id == metric.id)
+    if except_id is not None:
+        query = query.where(Benefit.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def _describe_benefit(benefit: Benefit) -> str:
+    return (
+        f"{benefit.metric.key}: {benefit.value_per_unit:,.2f} per unit "
+        f"× {benefit.volume_per_year:,.0f} a year"
+    )
+
+
+def _plan_or_error(pilot: Pilot) -> FinancePlan:
+    plan = db.session.get(FinancePlan, pilot.id)
+    if plan is None:
+        raise ValueError("set the finance plan (currency, discount rate, horizon) first")
+    return plan
+
+
+def _changed(pilot, action, entity, entity_id, summary, actor, user_id) -> None:
+    """Raise the pilot's version (so cached returns are redone) and record the change."""
+    pilot.touch()
+    db.session.flush()
+    record(
+        action,
+        entity,
+        actor=actor,
+        user_id=user_id,
+        entity_id=entity_id,
+        pilot_id=pilot.id,
+        summary=summary,
+    )
+
+
+def add_programme(
+    *, name: str, roi: float, description: str = "", actor: str, user_id: int | None = None
+) -> Programme:
+    """Add an existing programme with its stated ROI over the horizon, as a fraction."""
+    programme = Programme()
+    _set_programme(programme, name, roi, description)
+    db.session.add(programme)
+    db.session.flush()
+    _programme_changed("created", programme, actor, user_id)
+    return programme
+
+
+def update_programme(
+    programme: Programme,
+    *,
+    name: str,
+    roi: float,
+    description: str = "",
+    actor: str,
+    user_id: int | None = None,
+) -> None:
+    _set_programme(programme, name, roi, description)
+    db.session.flush()
+    _programme_changed("updated", programme, actor, user_id)
+
+
+def delete_programme(programme: Programme, *, actor: str, user_id: int | None = None) -> None:
+    db.session.delete(programme)
+    db.session.flush()
+    _programme_changed("deleted", programme, actor, user_id)
+
+
+def programme_named(name: str, except_id: int | None = None) -> Programme | None:
+    """The programme of that name, ignoring case and surrounding spaces."""
+    query = select(Programme).where(func.lower(Programme.name) == name.strip().lower())
+    if except_id is not None:
+        query = query.where(Programme.id != except_id)
+    return db.session.scalar(query)
+
+
+def _set_programme(programme: Programme, name: str, roi: float, description: str) -> None:
+    name = name.strip()
+    if not name:
+        raise ValueError("give the programme a name")
+    if programme_named(name, programme.id) is not None:
+        raise ValueError(f"a programme called '{name}' exists already")
+    # A programme can lose at most what it cost: an ROI below −100% is a typing error.
+    if not (math.isfinite(roi) and roi >= -1):
+        raise ValueError("the stated ROI must be a number of −100% or more")
+    programme.name, programme.roi, programme.description = name, roi, description.strip()
+
+
+def _programme_changed(action: str, programme: Programme, actor: str, user_id) -> None:
+    record(
+        action,
+        "programme",
+        actor=actor,
+        user_id=user_id,
+        entity_id=programme.id,
+        summary=f"{programme.name}: stated ROI {programme.roi:.1%}",
+    )

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Enum, Float, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from testbed.auth.models import Department
+from testbed.auth.models import Department, User
 from testbed.extensions import db
 from testbed.timeutil import utcnow
 
@@ -141,6 +141,30 @@ class Hypothesis(db.Model):
     pilot: Mapped[Pilot] = relationship(back_populates="hypotheses")
     metric: Mapped[Metric] = relationship(foreign_keys=[metric_id])
     predictor: Mapped[Metric | None] = relationship(foreign_keys=[predictor_id])
+    amendments: Mapped[list[HypothesisAmendment]] = relationship(
+        back_populates="hypothesis",
+        cascade="all, delete-orphan",
+        order_by=lambda: (HypothesisAmendment.at, HypothesisAmendment.id),
+    )
+
+
+class HypothesisAmendment(db.Model):
+    """A change to a hypothesis after its data began to arrive, and why it was made."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hypothesis_id: Mapped[int] = mapped_column(
+        ForeignKey("hypothesis.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # The name is kept as written, so the record survives the account.
+    actor: Mapped[str] = mapped_column(String(254))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str] = mapped_column(Text)
+    # One line per changed field: "alpha: 0.05 → 0.01".
+    changes: Mapped[str] = mapped_column(Text)
+
+    hypothesis: Mapped[Hypothesis] = relationship(back_populates="amendments")
+    user: Mapped[User | None] = relationship()
 
 
 class Iteration(db.Model):

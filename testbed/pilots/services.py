@@ -1,13 +1,102 @@
-"""Reading pilots for the portfolio and the pilot pages."""
+"""Pilot operations: the portfolio, creating and editing pilots, hypotheses and iterations.
+
+Services add and flush; the caller commits once. A rule broken raises
+``InvalidField`` (a ValueError) naming the form field a person should fix.
+"""
 
 from __future__ import annotations
 
-from flask import abort
-from sqlalchemy import func, select
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
 
+from flask import abort
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import selectinload
+
+from testbed.audit import record
+from testbed.auth.models import Department, User
 from testbed.extensions import db
-from testbed.pilots.models import Pilot
+from testbed.files.definition import KEY_PATTERN, hypothesis_problems
+from testbed.pilots.library import MetricDefinition
+from testbed.pilots.models import (
+    Hypothesis,
+    HypothesisAmendment,
+    Iteration,
+    Metric,
+    Partner,
+    Pilot,
+)
+from testbed.results.services import report_for
+from testbed.results.verdicts import CERTAIN
+from testbed.store.models import Aggregate
 from testbed.suggestions.models import Suggestion
+from testbed.suggestions.services import move
+from testbed.timeutil import utcnow
+
+# The pilot lifecycle: where a pilot may go from each status.
+TRANSITIONS = {
+    "draft": ("active", "abandoned"),
+    "active": ("paused", "concluded", "abandoned"),
+    "paused": ("active", "concluded", "abandoned"),
+    "concluded": ("scaled", "abandoned"),
+    "scaled": (),
+    "abandoned": (),
+}
+START_STATUSES = ("draft", "active")
+SLUG_LENGTH = 80
+# Addresses the pilot pages use themselves: /pilots/new is the form for a new pilot.
+RESERVED_SLUGS = frozenset({"new"})
+
+# How sure the primary hypothesis' evidence is, with the rule each level follows.
+STRONG_P = 0.01
+STRONG_CHANCE = 0.99
+MODERATE_CHANCE = CERTAIN
+STRENGTHS = {
+    "strong": (
+        "Strong",
+        "adjusted p-value below 0.01 (and below the hypothesis' α), or a Bayesian "
+        "chance to beat the baseline of at least 99% (or at most 1%)",
+    ),
+    "moderate": (
+        "Moderate",
+        "adjusted p-value below the hypothesis' α (usually 0.05), or a chance to beat "
+        "the baseline of at least 95% (or at most 5%)",
+    ),
+    "weak": ("Weak or none", "the data cannot yet tell the pilot from the baseline"),
+    "untested": ("Not tested yet", "no primary hypothesis, or too few observations to test it"),
+}
+
+HYPOTHESIS_FIELDS = (
+    "statement",
+    "metric",
+    "role",
+    "design",
+    "method",
+    "alpha",
+    "minimum_effect",
+    "planned_sample_size",
+    "predictor",
+    "quantiles",
+)
+
+
+class InvalidField(ValueError):
+    """A broken rule, with the form field where a person fixes it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def actor_name(user: User) -> str:
+    """How a person is named in the activity log."""
+    return user.name or user.email
+
+
+# Reading ---------------------------------------------------------------------------
 
 
 def pilot_or_404(slug: str) -> Pilot:
@@ -17,20 +106,548 @@ def pilot_or_404(slug: str) -> Pilot:
     return pilot
 
 
-def portfolio_rows() -> list[dict]:
-    """Every pilot with the figures the portfolio shows, in two queries."""
+def portfolio_rows(
+    status: str | None = None, department_id: int | None = None, partner_id: int | None = None
+) -> list[dict]:
+    """Every pilot that passes the filters, with the figures the portfolio shows.
+
+    Each row carries the primary hypothesis' result from the pilot's cached
+    report, and how strong its evidence is (see ``STRENGTHS``).
+    """
     counts = dict(
         db.session.execute(
             select(Suggestion.pilot_id, func.count()).group_by(Suggestion.pilot_id)
         ).all()
     )
-    pilots = db.session.scalars(select(Pilot).order_by(Pilot.name))
+    query = (
+        select(Pilot)
+        .options(
+            selectinload(Pilot.partner),
+            selectinload(Pilot.departments),
+            selectinload(Pilot.iterations),
+            selectinload(Pilot.hypotheses),
+        )
+        .order_by(Pilot.name)
+    )
+    if status:
+        query = query.where(Pilot.status == status)
+    if department_id:
+        query = query.where(Pilot.departments.any(Department.id == department_id))
+    if partner_id:
+        query = query.where(Pilot.partner_id == partner_id)
+    rows = []
+    for pilot in db.session.scalars(query):
+        result = primary_result(report_for(pilot))
+        rows.append(
+            {
+                "pilot": pilot,
+                "iteration": pilot.iterations[-1] if pilot.iterations else None,
+                "primary": next((h for h in pilot.hypotheses if h.role == "primary"), None),
+                "result": result,
+                "strength": evidence_strength(result),
+                "suggestions": counts.get(pilot.id, 0),
+            }
+        )
+    return rows
+
+
+def primary_result(report: dict) -> dict | None:
+    return next((r for r in report["results"] if r["role"] == "primary"), None)
+
+
+def evidence_strength(result: dict | None) -> str:
+    """strong, moderate, weak or untested: how sure a result is that the pilot differs.
+
+    Direction is the verdict's business: strong evidence can be of harm.
+    """
+    if result is None or result.get("error"):
+        return "untested"
+    chance = result.get("chance_to_beat_baseline")
+    if result["method"] == "bayesian" and chance is not None:
+        sureness = max(chance, 1 - chance)
+        if sureness >= STRONG_CHANCE:
+            return "strong"
+        return "moderate" if sureness >= MODERATE_CHANCE else "weak"
+    p_value = result.get("p_value_adjusted")
+    if p_value is None:
+        p_value = result.get("p_value")
+    if p_value is None:
+        return "untested"
+    if p_value < min(STRONG_P, result["alpha"]):
+        return "strong"
+    return "moderate" if p_value < result["alpha"] else "weak"
+
+
+def adopted_suggestions(pilot: Pilot) -> dict[int, list[Suggestion]]:
+    """The suggestions each iteration adopted, by iteration id."""
+    adopted: dict[int, list[Suggestion]] = {}
+    suggestions = db.session.scalars(
+        select(Suggestion)
+        .where(Suggestion.pilot_id == pilot.id, Suggestion.iteration_id.is_not(None))
+        .order_by(Suggestion.id)
+    )
+    for suggestion in suggestions:
+        adopted.setdefault(suggestion.iteration_id, []).append(suggestion)
+    return adopted
+
+
+def accepted_suggestions(pilot: Pilot) -> list[Suggestion]:
+    """Suggestions the team accepted and no iteration has adopted yet."""
+    return list(
+        db.session.scalars(
+            select(Suggestion)
+            .where(Suggestion.pilot_id == pilot.id, Suggestion.status == "accepted")
+            .order_by(Suggestion.id)
+        )
+    )
+
+
+def next_statuses(status: str | None) -> tuple[str, ...]:
+    """The statuses a pilot may take next: a new pilot starts as a draft or active."""
+    return START_STATUSES if status is None else TRANSITIONS[status]
+
+
+# Pilots ----------------------------------------------------------------------------
+
+
+@dataclass
+class NewPartner:
+    name: str
+    segment: str = ""
+    size: str = "small"
+    key_account: bool = False
+
+
+@dataclass
+class PilotFields:
+    """What the pilot form says; ``slug`` empty means: derive it from the name."""
+
+    name: str
+    partner: Partner | NewPartner
+    status: str
+    slug: str = ""
+    key_account_reason: str = ""
+    start_date: date | None = None
+    end_date: date | None = None
+    summary: str = ""
+    departments: tuple[Department, ...] = ()
+
+
+def slug_for(name: str) -> str:
+    """An address part from a name: 'Café reminders!' becomes 'cafe-reminders'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:SLUG_LENGTH].rstrip("-") or "pilot"
+
+
+def slug_taken(slug: str) -> bool:
+    if slug in RESERVED_SLUGS:
+        return True
+    return bool(db.session.scalar(select(exists().where(Pilot.slug == slug))))
+
+
+def unique_slug(name: str) -> str:
+    """The slug for ``name``, numbered when another pilot has it already."""
+    base = slug_for(name)
+    slug, number = base, 1
+    while slug_taken(slug):
+        number += 1
+        suffix = f"-{number}"
+        slug = base[: SLUG_LENGTH - len(suffix)] + suffix
+    return slug
+
+
+def partner_named(name: str) -> Partner | None:
+    return db.session.scalar(select(Partner).where(func.lower(Partner.name) == name.lower()))
+
+
+def create_pilot(fields: PilotFields, *, by: User) -> Pilot:
+    """Register a new pilot, and its partner when it is new."""
+    if fields.status not in START_STATUSES:
+        raise InvalidField("status", "a new pilot starts as a draft or as active")
+    if fields.slug:
+        _check_slug(fields.slug)
+    pilot = Pilot(slug=fields.slug or unique_slug(fields.name), status=fields.status)
+    with db.session.no_autoflush:  # the pilot is complete only once its partner is set
+        new_partner = _apply(pilot, fields)
+    db.session.add(pilot)
+    db.session.flush()
+    if new_partner is not None:
+        _record_partner(new_partner, pilot, by)
+    partner = pilot.partner
+    key_account = f"; key account: {partner.key_account_reason}" if partner.key_account else ""
+    record(
+        "created",
+        "pilot",
+        actor=actor_name(by),
+        user_id=by.id,
+        entity_id=pilot.id,
+        pilot_id=pilot.id,
+        summary=f"{pilot.name} with {partner.name}, {pilot.status}{key_account}",
+    )
+    return pilot
+
+
+def update_pilot(pilot: Pilot, fields: PilotFields, *, by: User) -> list[str]:
+    """Change a pilot; returns what changed as 'field: old → new' lines."""
+    if fields.status != pilot.status and fields.status not in TRANSITIONS[pilot.status]:
+        allowed = ", ".join(TRANSITIONS[pilot.status]) or "nothing: the status is final"
+        raise InvalidField(
+            "status", f"a {pilot.status} pilot can move to {allowed}, not to {fields.status}"
+        )
+    before = _pilot_state(pilot)
+    new_partner = _apply(pilot, fields)
+    changes = _differences(before, _pilot_state(pilot))
+    if new_partner is not None:
+        _record_partner(new_partner, pilot, by)
+    if changes:
+        pilot.touch()
+        db.session.flush()
+        record(
+            "updated",
+            "pilot",
+            actor=actor_name(by),
+            user_id=by.id,
+            entity_id=pilot.id,
+            pilot_id=pilot.id,
+            summary="; ".join(changes),
+        )
+    return changes
+
+
+def _check_slug(slug: str) -> None:
+    if not KEY_PATTERN.match(slug):
+        raise InvalidField("slug", "use letters, digits, - and _ only (at most 80)")
+    if slug_taken(slug):
+        raise InvalidField("slug", f"another pilot has the address '{slug}'; choose another")
+
+
+def _apply(pilot: Pilot, fields: PilotFields) -> Partner | None:
+    """Set the pilot's fields; returns its partner if that was created for it."""
+    name = fields.name.strip()
+    if not name:
+        raise InvalidField("name", "give the pilot a name")
+    if fields.start_date and fields.end_date and fields.end_date < fields.start_date:
+        raise InvalidField("end_date", "the end date must not be before the start date")
+    partner = _partner(fields)
+    reason = fields.key_account_reason.strip()
+    if partner.key_account:
+        if not reason:
+            raise InvalidField(
+                "key_account_reason",
+                "pilots with key accounts alarm sales: say why this partner is worth it",
+            )
+        partner.key_account_reason = reason
+    pilot.name, pilot.partner, pilot.status = name, partner, fields.status
+    pilot.start_date, pilot.end_date = fields.start_date, fields.end_date
+    pilot.summary = fields.summary.strip()
+    pilot.departments = sorted(fields.departments, key=lambda d: d.name)
+    return None if isinstance(fields.partner, Partner) else partner
+
+
+def _partner(fields: PilotFields) -> Partner:
+    if isinstance(fields.partner, Partner):
+        return fields.partner
+    new = fields.partner
+    if not new.name.strip():
+        raise InvalidField("new_partner_name", "name the new partner")
+    if partner_named(new.name.strip()) is not None:
+        raise InvalidField("new_partner_name", f"a partner named {new.name} exists: pick it")
+    partner = Partner(
+        name=new.name.strip(),
+        segment=new.segment.strip(),
+        size=new.size,
+        key_account=new.key_account,
+    )
+    db.session.add(partner)
+    db.session.flush()
+    return partner
+
+
+def _record_partner(partner: Partner, pilot: Pilot, by: User) -> None:
+    key_account = ", key account" if partner.key_account else ""
+    record(
+        "created",
+        "partner",
+        actor=actor_name(by),
+        user_id=by.id,
+        entity_id=partner.id,
+        pilot_id=pilot.id,
+        summary=f"{partner.name} ({partner.segment or 'no segment'}, {partner.size}{key_account})",
+    )
+
+
+def _pilot_state(pilot: Pilot) -> dict[str, str]:
+    return {
+        "name": pilot.name,
+        "partner": pilot.partner.name if pilot.partner else "",
+        "key account reason": pilot.partner.key_account_reason if pilot.partner else "",
+        "status": pilot.status,
+        "start date": _text(pilot.start_date),
+        "end date": _text(pilot.end_date),
+        "summary": pilot.summary,
+        "departments": ", ".join(d.name for d in pilot.departments),
+    }
+
+
+def _differences(before: dict, after: dict) -> list[str]:
     return [
-        {
-            "pilot": pilot,
-            "iteration": pilot.iterations[-1] if pilot.iterations else None,
-            "primary": next((h for h in pilot.hypotheses if h.role == "primary"), None),
-            "suggestions": counts.get(pilot.id, 0),
-        }
-        for pilot in pilots
+        f"{name}: {_text(before[name])} → {_text(after[name])}"
+        for name in before
+        if before[name] != after[name]
     ]
+
+
+def _text(value) -> str:
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, list):
+        return ", ".join(f"{v:g}" for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+# Hypotheses ------------------------------------------------------------------------
+
+
+@dataclass
+class HypothesisFields:
+    """What the hypothesis form says; a metric may be a definition to add to the pilot."""
+
+    statement: str
+    metric: Metric | MetricDefinition
+    role: str
+    design: str = "concurrent"
+    method: str = "fixed"
+    alpha: float = 0.05
+    minimum_effect: float | None = None
+    planned_sample_size: int | None = None
+    predictor: Metric | MetricDefinition | None = None
+    quantiles: list[float] | None = None
+
+
+def next_hypothesis_key(pilot: Pilot) -> str:
+    taken = {h.key for h in pilot.hypotheses}
+    number = len(taken) + 1
+    while f"H{number}" in taken:
+        number += 1
+    return f"H{number}"
+
+
+def check_hypothesis_rules(pilot: Pilot, fields: HypothesisFields) -> list[tuple[str, str]]:
+    """Every (field, message) the loader's rules find in these fields."""
+    metric_keys = {m.key for m in pilot.metrics} | {fields.metric.key}
+    if fields.predictor is not None:
+        metric_keys.add(fields.predictor.key)
+    values = {
+        "metric": fields.metric.key,
+        "predictor": fields.predictor.key if fields.predictor is not None else None,
+        "role": fields.role,
+        "design": fields.design,
+        "method": fields.method,
+        "planned_sample_size": fields.planned_sample_size,
+        "minimum_effect": fields.minimum_effect,
+    }
+    return list(hypothesis_problems(values, metric_keys))
+
+
+def register_hypothesis(
+    pilot: Pilot, key: str, fields: HypothesisFields, *, by: User
+) -> Hypothesis:
+    """Pre-register a hypothesis; it is locked at once if its metrics have data already."""
+    if not KEY_PATTERN.match(key):
+        raise InvalidField("key", "use letters, digits, - and _ only, such as H1")
+    if any(h.key == key for h in pilot.hypotheses):
+        raise InvalidField("key", f"the pilot has a hypothesis {key} already")
+    hypothesis = Hypothesis(key=key)
+    _set_hypothesis(pilot, hypothesis, fields, by)
+    pilot.hypotheses.append(hypothesis)
+    _lock_if_observed(hypothesis)
+    pilot.touch()
+    db.session.flush()
+    record(
+        "registered",
+        "hypothesis",
+        actor=actor_name(by),
+        user_id=by.id,
+        entity_id=hypothesis.id,
+        pilot_id=pilot.id,
+        summary=f"{key} ({hypothesis.role}) on {hypothesis.metric.key}: {hypothesis.statement}",
+    )
+    return hypothesis
+
+
+def update_hypothesis(
+    hypothesis: Hypothesis, fields: HypothesisFields, *, by: User, reason: str = ""
+) -> list[str]:
+    """Change a hypothesis; once locked, only with a reason, kept as an amendment."""
+    pilot = hypothesis.pilot
+    locked = hypothesis.locked_at is not None
+    if locked and not reason.strip():
+        raise InvalidField(
+            "reason",
+            "observations exist, so the hypothesis is locked: say why it changes "
+            "(kept as an amendment)",
+        )
+    before = _hypothesis_state(hypothesis)
+    _set_hypothesis(pilot, hypothesis, fields, by)
+    changes = _differences(before, _hypothesis_state(hypothesis))
+    if not changes:
+        return []
+    summary = f"{hypothesis.key}: {'; '.join(changes)}"
+    if locked:
+        amendment = HypothesisAmendment(
+            user_id=by.id, actor=actor_name(by), reason=reason.strip(), changes="\n".join(changes)
+        )
+        hypothesis.amendments.append(amendment)
+        summary += f" (reason: {amendment.reason})"
+    _lock_if_observed(hypothesis)
+    pilot.touch()
+    db.session.flush()
+    record(
+        "amended" if locked else "updated",
+        "hypothesis",
+        actor=actor_name(by),
+        user_id=by.id,
+        entity_id=hypothesis.id,
+        pilot_id=pilot.id,
+        summary=summary,
+    )
+    return changes
+
+
+def _set_hypothesis(pilot: Pilot, hypothesis: Hypothesis, fields: HypothesisFields, by) -> None:
+    if not fields.statement.strip():
+        raise InvalidField("statement", "state what you expect to happen")
+    problems = check_hypothesis_rules(pilot, fields)
+    if problems:
+        raise InvalidField(*problems[0])
+    metric = metric_for(pilot, fields.metric, by)
+    predictor = fields.predictor
+    if isinstance(predictor, MetricDefinition):
+        predictor = metric if predictor.key == metric.key else metric_for(pilot, predictor, by)
+    hypothesis.statement = fields.statement.strip()
+    hypothesis.metric, hypothesis.predictor = metric, predictor
+    hypothesis.role, hypothesis.design = fields.role, fields.design
+    hypothesis.method = fields.method
+    hypothesis.alpha = fields.alpha
+    hypothesis.minimum_effect = fields.minimum_effect
+    hypothesis.planned_sample_size = fields.planned_sample_size
+    hypothesis.quantiles = list(fields.quantiles) if fields.quantiles else None
+
+
+def metric_for(pilot: Pilot, choice: Metric | MetricDefinition, by: User) -> Metric:
+    """The pilot's metric, adding it first when ``choice`` is a definition."""
+    if isinstance(choice, Metric):
+        if choice.pilot_id != pilot.id:
+            raise InvalidField("metric", "that metric belongs to another pilot")
+        return choice
+    if pilot.metric(choice.key) is not None:
+        raise InvalidField("metric_key", f"the pilot has a metric '{choice.key}': pick it instead")
+    if not KEY_PATTERN.match(choice.key):
+        raise InvalidField("metric_key", "use letters, digits, - and _ only, such as wait_time")
+    metric = Metric(
+        key=choice.key,
+        name=choice.name,
+        kind=choice.kind,
+        direction=choice.direction,
+        unit=choice.unit,
+        indicator=choice.indicator,
+        perspective=choice.perspective,
+        scale_min=choice.scale[0] if choice.scale else None,
+        scale_max=choice.scale[1] if choice.scale else None,
+    )
+    pilot.metrics.append(metric)
+    db.session.flush()
+    source = f"from the library ({choice.area})" if choice.area else "defined by hand"
+    record(
+        "added",
+        "metric",
+        actor=actor_name(by),
+        user_id=by.id,
+        entity_id=metric.id,
+        pilot_id=pilot.id,
+        summary=f"{metric.key}: {metric.name}, {source}",
+    )
+    return metric
+
+
+def _lock_if_observed(hypothesis: Hypothesis) -> None:
+    metric_ids = [m.id for m in (hypothesis.metric, hypothesis.predictor) if m is not None]
+    if hypothesis.locked_at is not None or not metric_ids:
+        return
+    observed = db.session.scalar(select(exists().where(Aggregate.metric_id.in_(metric_ids))))
+    if observed:
+        hypothesis.locked_at = utcnow()
+
+
+def _hypothesis_state(hypothesis: Hypothesis) -> dict:
+    state = {name: getattr(hypothesis, name) for name in HYPOTHESIS_FIELDS}
+    state["metric"] = hypothesis.metric.key if hypothesis.metric else None
+    state["predictor"] = hypothesis.predictor.key if hypothesis.predictor else None
+    return state
+
+
+# Iterations ------------------------------------------------------------------------
+
+
+@dataclass
+class IterationFields:
+    number: int
+    title: str
+    start_date: date | None = None
+    end_date: date | None = None
+    changes: str = ""
+    reason: str = ""
+
+
+def next_iteration_number(pilot: Pilot) -> int:
+    return max((i.number for i in pilot.iterations), default=0) + 1
+
+
+def log_iteration(
+    pilot: Pilot, fields: IterationFields, adopted: list[Suggestion], *, by: User
+) -> Iteration:
+    """Record an iteration and incorporate the suggestions it adopts, all or nothing."""
+    if fields.number < 1:
+        raise InvalidField("number", "iterations are numbered from 1")
+    if any(i.number == fields.number for i in pilot.iterations):
+        raise InvalidField("number", f"the pilot has an iteration {fields.number} already")
+    if not fields.title.strip():
+        raise InvalidField("title", "give the iteration a title")
+    if fields.start_date and fields.end_date and fields.end_date < fields.start_date:
+        raise InvalidField("end_date", "the end date must not be before the start date")
+    for suggestion in adopted:
+        if suggestion.pilot_id != pilot.id:
+            raise InvalidField("suggestions", f"suggestion #{suggestion.id} is for another pilot")
+        if suggestion.status != "accepted":
+            raise InvalidField(
+                "suggestions",
+                f"suggestion #{suggestion.id} is {suggestion.status.replace('_', ' ')}: "
+                "only accepted suggestions can be adopted",
+            )
+    iteration = Iteration(
+        number=fields.number,
+        title=fields.title.strip(),
+        start_date=fields.start_date,
+        end_date=fields.end_date,
+        changes=fields.changes.strip(),
+        reason=fields.reason.strip(),
+    )
+    pilot.iterations.append(iteration)
+    pilot.touch()
+    db.session.flush()
+    for suggestion in adopted:
+        move(suggestion, "incorporated", actor=actor_name(by), user_id=by.id, iteration=iteration)
+    adopted_text = f", adopting {len(adopted)} suggestion(s)" if adopted else ""
+    record(
+        "logged",
+        "iteration",
+        actor=actor_name(by),
+        user_id=by.id,
+        entity_id=iteration.id,
+        pilot_id=pilot.id,
+        summary=f"{iteration.number}: {iteration.title}{adopted_text}",
+    )
+    return iteration

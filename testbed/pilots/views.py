@@ -1,28 +1,291 @@
-"""The portfolio of pilots and each pilot's overview."""
+"""The portfolio, each pilot's overview, and the innovation team's forms."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
 
 from testbed.audit import AuditEvent
 from testbed.auth.access import requires
 from testbed.extensions import db
-from testbed.pilots.services import pilot_or_404, portfolio_rows
+from testbed.pilots import services
+from testbed.pilots.forms import (
+    ConfirmUploadForm,
+    DiscardUploadForm,
+    HypothesisForm,
+    IterationForm,
+    PilotForm,
+    PortfolioFilter,
+    UploadForm,
+)
+from testbed.pilots.library import LIBRARY
+from testbed.pilots.services import InvalidField, pilot_or_404
 from testbed.results.services import report_for
+from testbed.store import upload as uploads
+from testbed.store.models import ImportBatch
 
 blueprint = Blueprint("pilots", __name__)
+
+CONFLICT = "Someone else changed this pilot since you opened the page; reload and try again."
+
+
+class StalePilot(Exception):
+    """The form was made from an older version of the pilot than the current one."""
+
+    def __init__(self, slug: str):
+        super().__init__(slug)
+        self.slug = slug
+
+
+@blueprint.errorhandler(StalePilot)
+@blueprint.errorhandler(StaleDataError)
+def conflict(error):
+    # StaleDataError: another request committed between our read and our write.
+    db.session.rollback()
+    slug = getattr(error, "slug", None) or request.view_args.get("slug")
+    page = render_template("pilots/conflict.html", message=CONFLICT, slug=slug, again=request.path)
+    return page, 409
+
+
+def user():
+    return current_user._get_current_object()
+
+
+def check_version(form, pilot) -> None:
+    if form.stale(pilot):
+        raise StalePilot(pilot.slug)
+
+
+def show_error(form, error: ValueError) -> None:
+    """Put a service's message next to the field it names, else above the form."""
+    db.session.rollback()
+    field = getattr(error, "field", None)
+    if field and field in form:
+        form[field].errors.append(error.message)
+    else:
+        form.form_errors.append(str(error))
 
 
 @blueprint.get("/")
 @requires("pilot.view")
 def portfolio():
-    return render_template("pilots/portfolio.html", rows=portfolio_rows())
+    filters = PortfolioFilter(request.args)
+    rows = services.portfolio_rows(**filters.filters())
+    return render_template(
+        "pilots/portfolio.html",
+        rows=rows,
+        filters=filters,
+        filtered=any(request.args.get(name) for name in ("status", "department", "partner")),
+        strengths=services.STRENGTHS,
+    )
+
+
+@blueprint.route("/pilots/new", methods=["GET", "POST"])
+@requires("pilot.edit")
+def new_pilot():
+    form = PilotForm()
+    if form.validate_on_submit():
+        try:
+            pilot = services.create_pilot(form.fields(), by=user())
+            db.session.commit()
+        except ValueError as error:
+            show_error(form, error)
+        else:
+            flash(f"Pilot {pilot.name} created. Next: register its hypotheses.", "success")
+            return redirect(url_for(".pilot", slug=pilot.slug))
+    return render_template("pilots/pilot_form.html", form=form, pilot=None)
 
 
 @blueprint.get("/pilots/<slug>")
 @requires("pilot.view")
 def pilot(slug: str):
     pilot = pilot_or_404(slug)
-    return render_template("pilots/pilot.html", pilot=pilot, report=report_for(pilot))
+    report = report_for(pilot)
+    batches = db.session.scalars(
+        select(ImportBatch).where(ImportBatch.pilot_id == pilot.id).order_by(ImportBatch.id)
+    ).all()
+    return render_template(
+        "pilots/pilot.html",
+        pilot=pilot,
+        results={result["hypothesis"]: result for result in report["results"]},
+        adopted=services.adopted_suggestions(pilot),
+        waiting=len(services.accepted_suggestions(pilot)),
+        batches=batches,
+    )
+
+
+@blueprint.route("/pilots/<slug>/edit", methods=["GET", "POST"])
+@requires("pilot.edit")
+def edit_pilot(slug: str):
+    pilot = pilot_or_404(slug)
+    form = PilotForm(pilot)
+    if form.validate_on_submit():
+        check_version(form, pilot)
+        try:
+            changes = services.update_pilot(pilot, form.fields(), by=user())
+            db.session.commit()
+        except ValueError as error:
+            show_error(form, error)
+        else:
+            flash("Pilot saved." if changes else "Nothing changed.", "success")
+            return redirect(url_for(".pilot", slug=pilot.slug))
+    return render_template("pilots/pilot_form.html", form=form, pilot=pilot)
+
+
+@blueprint.route("/pilots/<slug>/hypotheses/new", methods=["GET", "POST"])
+@requires("pilot.edit")
+def new_hypothesis(slug: str):
+    pilot = pilot_or_404(slug)
+    form = HypothesisForm(pilot)
+    if form.validate_on_submit():
+        check_version(form, pilot)
+        try:
+            hypothesis = services.register_hypothesis(
+                pilot, form.key.data, form.fields(), by=user()
+            )
+            db.session.commit()
+        except ValueError as error:
+            show_error(form, error)
+        else:
+            flash(f"Hypothesis {hypothesis.key} registered.", "success")
+            return redirect(url_for(".pilot", slug=pilot.slug, _anchor="hypotheses"))
+    return render_template(
+        "pilots/hypothesis_form.html", form=form, pilot=pilot, hypothesis=None, library=LIBRARY
+    )
+
+
+@blueprint.route("/pilots/<slug>/hypotheses/<key>/edit", methods=["GET", "POST"])
+@requires("pilot.edit")
+def edit_hypothesis(slug: str, key: str):
+    pilot = pilot_or_404(slug)
+    hypothesis = next((h for h in pilot.hypotheses if h.key == key), None)
+    if hypothesis is None:
+        abort(404)
+    form = HypothesisForm(pilot, hypothesis)
+    if form.validate_on_submit():
+        check_version(form, pilot)
+        try:
+            reason = form.reason.data if "reason" in form else ""
+            changes = services.update_hypothesis(
+                hypothesis, form.fields(), by=user(), reason=reason or ""
+            )
+            db.session.commit()
+        except ValueError as error:
+            show_error(form, error)
+        else:
+            amended = "Amendment recorded" if hypothesis.locked_at else "Hypothesis saved"
+            flash(f"{amended}: {'; '.join(changes)}." if changes else "Nothing changed.", "success")
+            return redirect(url_for(".pilot", slug=pilot.slug, _anchor=f"hypothesis-{key}"))
+    return render_template(
+        "pilots/hypothesis_form.html",
+        form=form,
+        pilot=pilot,
+        hypothesis=hypothesis,
+        library=LIBRARY,
+    )
+
+
+@blueprint.route("/pilots/<slug>/iterations/new", methods=["GET", "POST"])
+@requires("pilot.edit")
+def new_iteration(slug: str):
+    pilot = pilot_or_404(slug)
+    form = IterationForm(pilot)
+    if form.validate_on_submit():
+        check_version(form, pilot)
+        try:
+            iteration = services.log_iteration(pilot, form.fields(), form.adopted(), by=user())
+            db.session.commit()
+        except ValueError as error:
+            show_error(form, error)
+        else:
+            flash(f"Iteration {iteration.number} logged.", "success")
+            return redirect(url_for(".pilot", slug=pilot.slug, _anchor="iterations"))
+    return render_template("pilots/iteration_form.html", form=form, pilot=pilot)
+
+
+@blueprint.route("/pilots/<slug>/observations/upload", methods=["GET", "POST"])
+@requires("observations.upload")
+def upload(slug: str):
+    pilot = pilot_or_404(slug)
+    form = UploadForm(pilot)
+    if form.validate_on_submit():
+        check_version(form, pilot)
+        file = form.file.data
+        try:
+            pending = uploads.store_upload(pilot, file.read(), file.filename, by=user())
+        except InvalidField as error:
+            form.file.errors.append(error.message)
+        else:
+            return redirect(url_for(".upload_preview", slug=slug, token=pending.token))
+    return render_template("pilots/upload.html", form=form, pilot=pilot)
+
+
+def pending_or_gone(pilot, token: str):
+    pending = uploads.pending_upload(token, pilot, user())
+    if pending is None:
+        flash("That upload was imported or discarded already, or has expired.", "error")
+    return pending
+
+
+@blueprint.get("/pilots/<slug>/observations/upload/<token>")
+@requires("observations.upload")
+def upload_preview(slug: str, token: str):
+    pilot = pilot_or_404(slug)
+    pending = pending_or_gone(pilot, token)
+    if pending is None:
+        return redirect(url_for(".upload", slug=slug))
+    preview = uploads.refresh_preview(pending, pilot)
+    try:
+        uploads.refuse_duplicate(pilot, pending.digest)
+        duplicate = None
+    except InvalidField as error:
+        duplicate = error.message
+    return render_template(
+        "pilots/upload_preview.html",
+        pilot=pilot,
+        pending=pending,
+        preview=preview,
+        duplicate=duplicate,
+        confirm=ConfirmUploadForm(data={"version": preview.version}),
+        discard=DiscardUploadForm(),
+        form=UploadForm(pilot),
+        max_errors=uploads.MAX_ERRORS,
+    )
+
+
+@blueprint.post("/pilots/<slug>/observations/upload/<token>")
+@requires("observations.upload")
+def confirm_upload(slug: str, token: str):
+    pilot = pilot_or_404(slug)
+    pending = pending_or_gone(pilot, token)
+    if pending is None:
+        return redirect(url_for(".upload", slug=slug))
+    form = ConfirmUploadForm()
+    if not form.validate_on_submit():
+        abort(400)
+    check_version(form, pilot)
+    try:
+        batch = uploads.import_upload(pending, pilot, by=user())
+        db.session.commit()
+    except ValueError as error:
+        db.session.rollback()
+        message = error.message if isinstance(error, InvalidField) else str(error)
+        flash(f"Nothing was imported: {message}", "error")
+        return redirect(url_for(".upload_preview", slug=slug, token=token))
+    uploads.discard(pending)
+    flash(f"Imported {batch.rows} observations from {pending.filename}.", "success")
+    return redirect(url_for(".pilot", slug=slug))
+
+
+@blueprint.post("/pilots/<slug>/observations/upload/<token>/discard")
+@requires("observations.upload")
+def discard_upload(slug: str, token: str):
+    pilot = pilot_or_404(slug)
+    pending = pending_or_gone(pilot, token)
+    if pending is not None and DiscardUploadForm().validate_on_submit():
+        uploads.discard(pending)
+        flash(f"{pending.filename} discarded; nothing was imported.", "success")
+    return redirect(url_for(".upload", slug=slug))
 
 
 @blueprint.get("/pilots/<slug>/activity")

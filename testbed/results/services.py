@@ -216,7 +216,8 @@ _CACHE_SIZE = 64
 
 def report_for(pilot: Pilot, correction: str = "holm") -> dict:
     """The pilot's report, computed once per version of the pilot and kept in memory."""
-    key = (pilot.id, pilot.version, correction)
+    # created_at tells apart pilots that reuse an id after a database is rebuilt.
+    key = (pilot.id, pilot.created_at, pilot.version, correction)
     report = _CACHE.get(key)
     if report is None:
         report = analyse_pilot(pilot, correction)

@@ -1,4 +1,4 @@
-"""Plain-language verdicts: improved, no detectable change, or worse."""
+"""Verdicts: which way a result went (the outcome), and one plain sentence saying so."""
 
 from __future__ import annotations
 
@@ -6,28 +6,98 @@ from testbed.pilots.models import Metric
 
 CERTAIN = 0.95  # chance to beat baseline a Bayesian verdict asks for
 
+OUTCOMES = (
+    "improved",
+    "unchanged",
+    "worse",  # primary and secondary hypotheses
+    "holds",
+    "breached",
+    "unshown",  # guardrails
+    "threshold",
+    "no-threshold",  # threshold designs
+    "pending",  # not enough data to judge
+)
+
+
+def outcome(result: dict) -> str:
+    """The outcome of a result, decided from its numbers; one of ``OUTCOMES``."""
+    if result.get("error"):
+        return "pending"
+    if result["role"] == "guardrail":
+        return _guardrail_outcome(result)
+    if result["design"] == "threshold":
+        return "threshold" if _significant(result["p_value"], result) else "no-threshold"
+    if result["method"] == "bayesian":
+        return _bayesian_outcome(result)
+    return _frequentist_outcome(result)
+
+
+def _significant(p_value, result: dict) -> bool:
+    return p_value is not None and p_value < result["alpha"]
+
+
+def _estimate(result: dict):
+    return (result["absolute"] or {}).get("estimate")
+
+
+def is_better(change: float, direction: str) -> bool:
+    """Whether ``change`` goes the metric's good way."""
+    return change > 0 if direction == "increase" else change < 0
+
+
+def _guardrail_outcome(result: dict) -> str:
+    if _significant(result["p_value"], result):
+        return "holds"
+    estimate = _estimate(result)
+    if estimate is None:
+        return "pending"
+    harm = estimate if result["direction"] == "decrease" else -estimate
+    return "breached" if harm > (result.get("minimum_effect") or 0.0) else "unshown"
+
+
+def _bayesian_outcome(result: dict) -> str:
+    chance = result.get("chance_to_beat_baseline")
+    if chance is None:
+        return "pending"
+    if chance >= CERTAIN:
+        return "improved"
+    return "worse" if chance <= 1 - CERTAIN else "unchanged"
+
+
+def _frequentist_outcome(result: dict) -> str:
+    p_value = result["p_value_adjusted"]
+    if p_value is None:
+        p_value = result["p_value"]
+    estimate = _estimate(result)
+    if p_value is None or estimate is None:
+        return "pending"
+    if not _significant(p_value, result):
+        return "unchanged"
+    return "improved" if is_better(estimate, result["direction"]) else "worse"
+
 
 def verdict(result: dict, metric: Metric) -> str:
     """One sentence a department head or a finance reviewer can act on."""
-    if result.get("error"):
-        return f"Not enough data to judge: {result['error']}."
+    found = outcome(result)
+    if found == "pending":
+        if result.get("error"):
+            return f"Not enough data to judge: {result['error']}."
+        return "No result: the test could not be computed."
     if result["role"] == "guardrail":
-        return _guardrail(result, metric)
+        return _guardrail(found, result, metric)
     if result["design"] == "threshold":
-        return _threshold(result, metric)
+        return _threshold(found, result, metric)
     if result["method"] == "bayesian":
-        return _bayesian(result, metric)
-    return _frequentist(result, metric)
+        return _bayesian(found, result, metric)
+    return _frequentist(found, result, metric)
 
 
 def effect_text(result: dict, metric: Metric) -> str:
     absolute = result["absolute"]
     low, high = absolute["ci_low"], absolute["ci_high"]
     level = round(100 * (1 - result["alpha"]))
-    what = (
-        "difference-in-differences"
-        if result["design"] == "did"
-        else ("level change" if result["design"] == "its" else "change")
+    what = {"did": "difference-in-differences", "its": "level change"}.get(
+        result["design"], "change"
     )
     return (
         f"{what} {_amount(absolute['estimate'], metric)} "
@@ -35,86 +105,57 @@ def effect_text(result: dict, metric: Metric) -> str:
     )
 
 
-def _frequentist(result: dict, metric: Metric) -> str:
-    p_value = (
-        result["p_value_adjusted"] if result["p_value_adjusted"] is not None else result["p_value"]
-    )
-    if p_value is None or result["absolute"]["estimate"] is None:
-        return "No result: the test could not be computed."
-    if p_value >= result["alpha"]:
+def _frequentist(found: str, result: dict, metric: Metric) -> str:
+    if found == "unchanged":
         return f"No detectable change in {metric.name}: {effect_text(result, metric)}."
-    good = _is_good(result["absolute"]["estimate"], metric)
-    word = "Improved" if good else "Worse"
-    return f"{word}: {metric.name} {_moved(result, metric)}; {effect_text(result, metric)}."
+    moved = "went up" if _estimate(result) > 0 else "went down"
+    word = "Improved" if found == "improved" else "Worse"
+    return f"{word}: {metric.name} {moved}; {effect_text(result, metric)}."
 
 
-def _bayesian(result: dict, metric: Metric) -> str:
-    chance = result.get("chance_to_beat_baseline")
-    if chance is None:
-        return "No result: the posterior could not be computed."
-    if chance >= CERTAIN:
-        return (
-            f"Improved: {chance:.0%} chance that the pilot beats the baseline on "
-            f"{metric.name}; {effect_text(result, metric)}."
-        )
-    if chance <= 1 - CERTAIN:
-        return (
-            f"Worse: only {chance:.0%} chance that the pilot beats the baseline on "
-            f"{metric.name}; {effect_text(result, metric)}."
-        )
+def _bayesian(found: str, result: dict, metric: Metric) -> str:
+    chance = result["chance_to_beat_baseline"]
+    lead = {
+        "improved": f"Improved: {chance:.0%} chance",
+        "worse": f"Worse: only {chance:.0%} chance",
+        "unchanged": f"No detectable change yet: {chance:.0%} chance",
+    }[found]
     return (
-        f"No detectable change yet: {chance:.0%} chance that the pilot beats the baseline "
-        f"on {metric.name}; {effect_text(result, metric)}."
+        f"{lead} that the pilot beats the baseline on {metric.name}; {effect_text(result, metric)}."
     )
 
 
-def _guardrail(result: dict, metric: Metric) -> str:
-    margin = result.get("minimum_effect") or 0.0
-    if result["p_value"] is not None and result["p_value"] < result["alpha"]:
+def _guardrail(found: str, result: dict, metric: Metric) -> str:
+    margin = _amount(result.get("minimum_effect") or 0.0, metric, signed=False)
+    if found == "holds":
         return (
             f"Guardrail holds: {metric.name} is not worse than the baseline by more than "
-            f"{_amount(margin, metric, signed=False)}; {effect_text(result, metric)}."
+            f"{margin}; {effect_text(result, metric)}."
         )
-    worst = (
-        result["absolute"]["ci_high"]
-        if metric.direction == "decrease"
-        else result["absolute"]["ci_low"]
-    )
-    estimate = result["absolute"]["estimate"]
-    harm = estimate if metric.direction == "decrease" else -estimate
-    if harm > margin:
+    if found == "breached":
         return (
             f"Guardrail breached: {metric.name} is worse than the baseline by more than the "
             f"margin; {effect_text(result, metric)}."
         )
+    absolute = result["absolute"]
+    worst = absolute["ci_high"] if metric.direction == "decrease" else absolute["ci_low"]
     return (
         f"Guardrail not yet shown to hold: the worst plausible change "
-        f"({_amount(worst, metric)}) exceeds the margin of "
-        f"{_amount(margin, metric, signed=False)}."
+        f"({_amount(worst, metric)}) exceeds the margin of {margin}."
     )
 
 
-def _threshold(result: dict, metric: Metric) -> str:
-    details = result["details"]
-    where = details.get("threshold")
-    if result["p_value"] is None or result["p_value"] >= result["alpha"]:
+def _threshold(found: str, result: dict, metric: Metric) -> str:
+    if found == "no-threshold":
         return (
             f"No detectable threshold: {metric.name} follows its predictor without a "
             f"clear break (p = {result['p_value']:.2g})."
         )
     return (
-        f"Threshold found near {where:.3g}: past it the slope of {metric.name} changes by "
-        f"{result['absolute']['estimate']:+.3g} per unit of the predictor "
+        f"Threshold found near {result['details'].get('threshold'):.3g}: past it the slope of "
+        f"{metric.name} changes by {_estimate(result):+.3g} per unit of the predictor "
         f"(p = {result['p_value']:.2g}, allowing for the search)."
     )
-
-
-def _is_good(estimate: float, metric: Metric) -> bool:
-    return estimate > 0 if metric.direction == "increase" else estimate < 0
-
-
-def _moved(result: dict, metric: Metric) -> str:
-    return "went up" if result["absolute"]["estimate"] > 0 else "went down"
 
 
 def _amount(value: float | None, metric: Metric, signed: bool = True) -> str:

@@ -1,16 +1,164 @@
-"""A pilot's results page."""
+"""A pilot's results page and its charts."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+import math
+
+from flask import Blueprint, abort, make_response, render_template, request
 
 from testbed.auth.access import requires
 from testbed.pilots.services import pilot_or_404
+from testbed.results import charts
 from testbed.results.services import report_for
 
 blueprint = Blueprint("results", __name__)
+
+TINY = 1e-4  # below this a figure on the page reads as zero
+
+DESIGNS = {
+    "concurrent": "pilot against baseline over the same period",
+    "pre_post": "the pilot group before against after",
+    "did": "difference-in-differences",
+    "its": "interrupted time series",
+    "threshold": "threshold (hinge) regression",
+}
+CORRECTIONS = {"holm": "Holm", "bh": "Benjamini–Hochberg"}
+METHODS = {
+    "fixed": "fixed-sample test",
+    "sequential": "sequential test (may be read at any time)",
+    "bayesian": "Bayesian",
+}
 
 
 @blueprint.get("/pilots/<slug>/results")
 @requires("pilot.view")
 def results(slug: str):
     pilot = pilot_or_404(slug)
-    return render_template("results/results.html", pilot=pilot, report=report_for(pilot))
+    report = report_for(pilot)
+    forest, skipped = charts.forest_rows(pilot, report)
+    return render_template(
+        "results/results.html",
+        pilot=pilot,
+        report=report,
+        cards=charts.hypothesis_cards(pilot, report),
+        guardrails=charts.guardrail_status(report),
+        forest=forest,
+        skipped=skipped,
+        correction_name=CORRECTIONS.get(report["correction"], report["correction"]),
+        series=[charts.metric_series(pilot, metric) for metric in pilot.metrics],
+        progress=[charts.progress(pilot, metric) for metric in pilot.metrics],
+    )
+
+
+@blueprint.get("/pilots/<slug>/charts/<name>.svg")
+@requires("pilot.view")
+def chart(slug: str, name: str):
+    pilot = pilot_or_404(slug)
+    try:
+        svg = charts.chart_svg(pilot, name)
+    except KeyError:
+        abort(404)
+    response = make_response(svg)
+    response.mimetype = "image/svg+xml"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # The address stays the same when the pilot changes: browsers must ask again,
+    # and an unchanged version costs them a 304.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(f"{pilot.id}-{pilot.version}-{name}")
+    return response.make_conditional(request)
+
+
+@blueprint.context_processor
+def formatting():
+    return {
+        "number": number,
+        "amount": amount,
+        "level": level,
+        "percent": percent,
+        "p_text": p_text,
+        "p_phrase": p_phrase,
+        "span": span,
+        "chance": chance,
+        "ordinal": ordinal,
+        "design_text": DESIGNS.get,
+        "method_text": METHODS.get,
+        "series_name": charts.series_name,
+    }
+
+
+def number(value: float | None, digits: int = 3, signed: bool = False) -> str:
+    """About ``digits`` significant digits, thousands separated, never in e-notation."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    magnitude = abs(value)
+    if 0 < magnitude < TINY:
+        return "≈ 0"
+    decimals = 0 if magnitude == 0 else max(digits - 1 - math.floor(math.log10(magnitude)), 0)
+    text = f"{value:{'+' if signed else ''},.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if float(text.replace(",", "")) == 0:
+        text = text.lstrip("+-")
+    return text.replace("-", "−")
+
+
+def amount(value: float | None, metric, signed: bool = True) -> str:
+    """A change in the metric's unit; a proportion's in percentage points."""
+    if value is None:
+        return "–"
+    if metric.kind == "proportion":
+        return f"{number(100 * value, 2, signed)} points"
+    unit = f" {metric.unit}" if metric.unit else ""
+    return f"{number(value, 3, signed)}{unit}"
+
+
+def span(low: float | None, high: float | None, metric) -> str:
+    """An interval with its unit once: "−5.4 to −3.1 points"."""
+    if low is None or high is None:
+        return "–"
+    if metric.kind == "proportion":
+        return f"{number(100 * low, 2, True)} to {number(100 * high, 2, True)} points"
+    unit = f" {metric.unit}" if metric.unit else ""
+    return f"{number(low, 3, True)} to {number(high, 3, True)}{unit}"
+
+
+def level(value: float | None, metric) -> str:
+    """A level (not a change): a proportion as a percentage."""
+    if value is None:
+        return "–"
+    if metric.kind == "proportion":
+        return f"{number(100 * value, 3)}%"
+    return number(value, 4)
+
+
+def percent(value: float | None, signed: bool = True) -> str:
+    return "–" if value is None else f"{number(100 * value, 2, signed)}%"
+
+
+def p_text(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return "< 0.001" if value < 0.001 else f"{value:.2g}"
+
+
+def p_phrase(value: float | None) -> str:
+    """ "p = 0.51" or "p < 0.001", for use in a sentence."""
+    text = p_text(value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def chance(value: float | None) -> str:
+    """A probability as a percentage, without rounding a near-certainty up to 100%."""
+    if value is None:
+        return "–"
+    if value > 0.999:
+        return "> 99.9%"
+    if value < 0.001:
+        return "< 0.1%"
+    return f"{100 * value:.1f}%"
+
+
+def ordinal(whole: int) -> str:
+    """1st, 2nd, 3rd, 4th, 11th, 21st, ..."""
+    suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
+    return f"{whole}{suffix}"

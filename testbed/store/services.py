@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -10,7 +11,8 @@ from sqlalchemy import select
 
 from testbed.extensions import db
 from testbed.pilots.models import Hypothesis, Metric, Pilot
-from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
+from testbed.store.copy import write_observations
+from testbed.store.models import Aggregate, ImportBatch, ValueCount
 from testbed.timeutil import utcnow
 
 GROUP_CODES = {"baseline": 0, "pilot": 1}
@@ -59,6 +61,8 @@ class BatchWriter:
 
     Rows are inserted as chunks arrive, while their sums are accumulated per
     (metric, group, period, iteration, day) cell and written by ``finish``.
+    Each chunk is handled column by column with numpy: a per-row Python step
+    would cost more than storing the row.
     """
 
     def __init__(
@@ -80,20 +84,17 @@ class BatchWriter:
         )
         db.session.add(self.batch)
         db.session.flush()
-        self.cells: dict[tuple, np.ndarray] = {}
+        self.cells = CellTotals()
         self.value_counts: dict[tuple, int] = {}
         self.metrics_with_data: set[int] = set()
 
     def add(self, chunk: ObservationChunk) -> None:
         if not len(chunk):
             return
-        for metric, value, denominator, covariate in zip(
-            chunk.metric, chunk.value, chunk.denominator, chunk.covariate, strict=True
-        ):
-            _set_shifts(metric, value, denominator, covariate)
-        metric_ids = np.fromiter((m.id for m in chunk.metric), dtype=np.int64, count=len(chunk))
-        self._insert_rows(chunk, metric_ids)
-        self._accumulate(chunk, metric_ids)
+        columns = ChunkColumns.of(chunk)
+        columns.set_shifts(chunk)
+        self._insert_rows(chunk, columns.metric_ids)
+        self._accumulate(chunk, columns)
         self.batch.rows += len(chunk)
 
     def add_summary(
@@ -106,7 +107,7 @@ class BatchWriter:
         sums = np.zeros(len(SUM_FIELDS))
         sums[:3] = (n, n * centre, max(n - 1, 0) * sd * sd + n * centre * centre)
         key = (metric.id, GROUP_CODES[group], PERIOD_CODES[period], NONE, NONE)
-        self.cells[key] = self.cells.get(key, 0) + sums
+        self.cells.add([key], sums[np.newaxis, :])
         self.metrics_with_data.add(metric.id)
         self.batch.rows += 1
 
@@ -119,48 +120,50 @@ class BatchWriter:
         return self.batch
 
     def _insert_rows(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
-        values = zip(*(getattr(chunk, name) for name in COLUMNS), strict=True)
-        rows = [
-            {
-                "batch_id": self.batch.id,
-                "metric_id": int(metric_id),
-                **dict(zip(COLUMNS, row, strict=True)),
-            }
-            for metric_id, row in zip(metric_ids, values, strict=True)
-        ]
-        db.session.execute(Observation.__table__.insert(), rows)
-
-    def _accumulate(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
-        keys = np.column_stack(
+        write_observations(
             [
-                metric_ids,
-                [GROUP_CODES[g] for g in chunk.group],
-                [PERIOD_CODES[p] for p in chunk.period],
-                [NONE if i is None else i for i in chunk.iteration],
-                [NONE if d is None else d.toordinal() for d in chunk.day],
+                [self.batch.id] * len(chunk),
+                metric_ids.tolist(),
+                *(getattr(chunk, name) for name in COLUMNS),
             ]
         )
-        cells, inverse = np.unique(keys, axis=0, return_inverse=True)
-        columns = _sum_columns(chunk)
-        sums = np.stack([np.bincount(inverse, weights=c, minlength=len(cells)) for c in columns])
-        for index, cell in enumerate(map(tuple, cells.tolist())):
-            self.cells[cell] = self.cells.get(cell, 0) + sums[:, index]
-        self.metrics_with_data.update(int(m) for m in np.unique(metric_ids))
-        self._count_scores(chunk, metric_ids)
 
-    def _count_scores(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
-        for metric, metric_id, group, period, iteration, value in zip(
-            chunk.metric,
-            metric_ids,
-            chunk.group,
-            chunk.period,
-            chunk.iteration,
-            chunk.value,
-            strict=True,
-        ):
-            if metric.scale is not None:
-                key = (int(metric_id), group, period, iteration, int(value))
-                self.value_counts[key] = self.value_counts.get(key, 0) + 1
+    def _accumulate(self, chunk: ObservationChunk, columns: ChunkColumns) -> None:
+        keys = columns.cell_keys(chunk)
+        cells, inverse = np.unique(keys.codes, return_inverse=True)
+        sums = np.stack(
+            [
+                np.bincount(inverse, weights=column, minlength=len(cells))
+                for column in columns.sum_columns(chunk)
+            ]
+        )
+        self.cells.add(keys.decode(cells), sums.T)
+        self.metrics_with_data.update(int(m.id) for m in columns.metrics)
+        self._count_scores(chunk, columns, keys)
+
+    def _count_scores(self, chunk: ObservationChunk, columns: ChunkColumns, keys: CellKeys):
+        scaled = [i for i, metric in enumerate(columns.metrics) if metric.scale is not None]
+        if not scaled:
+            return
+        rows = np.flatnonzero(np.isin(columns.position, scaled))
+        scores = np.trunc(columns.values[rows]).astype(np.int64)
+        low = int(scores.min())
+        codes = np.ravel_multi_index(
+            (*(part[rows] for part in keys.parts[:4]), scores - low),
+            (*keys.sizes[:4], int(scores.max()) - low + 1),
+        )
+        found, first, counts = np.unique(codes, return_index=True, return_counts=True)
+        # In the order each key first occurs, so the rows are written as a row loop would.
+        for at in np.argsort(first, kind="stable"):
+            row = int(rows[first[at]])
+            key = (
+                int(columns.metric_ids[row]),
+                chunk.group[row],
+                chunk.period[row],
+                chunk.iteration[row],
+                int(chunk.value[row]),
+            )
+            self.value_counts[key] = self.value_counts.get(key, 0) + int(counts[at])
 
     def _write_aggregates(self) -> None:
         rows = []
@@ -196,51 +199,184 @@ class BatchWriter:
             db.session.execute(ValueCount.__table__.insert(), rows)
 
 
-def _set_shifts(metric: Metric, value: float, denominator, covariate) -> None:
-    # The first value seen is close enough to the data's scale to keep sums exact;
-    # proportions are 0/1 and need no shift.
-    if metric.shift_value is None:
-        metric.shift_value = 0.0 if metric.kind == "proportion" else value
-    if denominator is not None and metric.shift_denominator is None:
-        metric.shift_denominator = denominator
-    if covariate is not None and metric.shift_covariate is None:
-        metric.shift_covariate = covariate
+class CellTotals:
+    """Sums per cell key, as rows of one growing array, so a chunk adds in one step."""
+
+    def __init__(self):
+        self.position: dict[tuple, int] = {}
+        self.sums = np.zeros((256, len(SUM_FIELDS)))
+
+    def add(self, keys: list[tuple], sums: np.ndarray) -> None:
+        """Add ``sums`` (one row per key; keys distinct) to the cells of ``keys``."""
+        rows = [self.position.setdefault(key, len(self.position)) for key in keys]
+        if len(self.position) > len(self.sums):
+            grown = np.zeros((2 * len(self.position), len(SUM_FIELDS)))
+            grown[: len(self.sums)] = self.sums
+            self.sums = grown
+        self.sums[rows] += sums
+
+    def items(self) -> Iterator[tuple[tuple, np.ndarray]]:
+        for key, row in self.position.items():
+            yield key, self.sums[row]
 
 
-def _sum_columns(chunk: ObservationChunk) -> list[np.ndarray]:
-    shifts = {m.id: m for m in chunk.metric}
-    x = np.array(chunk.value) - [shifts[m.id].shift_value for m in chunk.metric]
-    has_d = np.array([d is not None for d in chunk.denominator])
-    d = np.array(
-        [
-            0.0 if v is None else v - (m.shift_denominator or 0.0)
-            for v, m in zip(chunk.denominator, chunk.metric, strict=True)
+@dataclass
+class CellKeys:
+    """Each row's cell as small codes, in the order (metric id, group, period, iteration, day).
+
+    ``parts`` index into ``values`` (each sorted, a missing iteration or day
+    first), so cells sort like their keys; ``codes`` is one number per row.
+    """
+
+    parts: list[np.ndarray]
+    values: list[list[int]]
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(len(values) for values in self.values)
+
+    @property
+    def codes(self) -> np.ndarray:
+        return np.ravel_multi_index(self.parts, self.sizes)
+
+    def decode(self, codes: np.ndarray) -> list[tuple]:
+        """The keys of ``codes``, with ``NONE`` for a missing iteration or day."""
+        parts = np.unravel_index(codes, self.sizes)
+        return list(
+            zip(
+                *(
+                    np.asarray(values)[part].tolist()
+                    for values, part in zip(self.values, parts, strict=True)
+                ),
+                strict=True,
+            )
+        )
+
+
+@dataclass
+class ChunkColumns:
+    """A chunk's metrics (distinct, by id) and its numbers as arrays."""
+
+    metrics: list[Metric]
+    position: np.ndarray  # each row's metric, as an index into ``metrics``
+    metric_ids: np.ndarray
+    values: np.ndarray
+    denominators: np.ndarray  # NaN where a row has none
+    covariates: np.ndarray
+    has_denominator: np.ndarray
+    has_covariate: np.ndarray
+
+    @classmethod
+    def of(cls, chunk: ObservationChunk) -> ChunkColumns:
+        metrics = sorted(dict.fromkeys(chunk.metric), key=lambda metric: metric.id)
+        index = {metric: i for i, metric in enumerate(metrics)}
+        position = np.fromiter(map(index.__getitem__, chunk.metric), np.intp, len(chunk))
+        ids = np.array([metric.id for metric in metrics], dtype=np.int64)
+        return cls(
+            metrics=metrics,
+            position=position,
+            metric_ids=ids[position],
+            values=np.array(chunk.value, dtype=float),
+            denominators=np.array(chunk.denominator, dtype=float),
+            covariates=np.array(chunk.covariate, dtype=float),
+            has_denominator=_present(chunk.denominator),
+            has_covariate=_present(chunk.covariate),
+        )
+
+    def set_shifts(self, chunk: ObservationChunk) -> None:
+        """Set each metric's shifts that are still unset from its first row carrying them."""
+        firsts = self._first_rows(np.ones(len(self.position), dtype=bool))
+        with_denominator = self._first_rows(self.has_denominator)
+        with_covariate = self._first_rows(self.has_covariate)
+        for i, metric in enumerate(self.metrics):
+            # The first value seen is close enough to the data's scale to keep sums
+            # exact; proportions are 0/1 and need no shift.
+            if metric.shift_value is None:
+                first = firsts[i]
+                metric.shift_value = 0.0 if metric.kind == "proportion" else chunk.value[first]
+            if metric.shift_denominator is None and i in with_denominator:
+                metric.shift_denominator = chunk.denominator[with_denominator[i]]
+            if metric.shift_covariate is None and i in with_covariate:
+                metric.shift_covariate = chunk.covariate[with_covariate[i]]
+
+    def _first_rows(self, rows: np.ndarray) -> dict[int, int]:
+        """Metric index -> the first of ``rows`` (a mask) holding that metric."""
+        chosen = np.flatnonzero(rows)
+        metrics, first = np.unique(self.position[chosen], return_index=True)
+        return dict(zip(metrics.tolist(), chosen[first].tolist(), strict=True))
+
+    def cell_keys(self, chunk: ObservationChunk) -> CellKeys:
+        iterations = _sorted_codes(chunk.iteration, int)
+        days = _sorted_codes(chunk.day, date.toordinal)
+        return CellKeys(
+            parts=[
+                self.position,
+                _codes(chunk.group, GROUP_CODES),
+                _codes(chunk.period, PERIOD_CODES),
+                iterations.parts,
+                days.parts,
+            ],
+            values=[
+                [metric.id for metric in self.metrics],
+                sorted(GROUP_CODES.values()),
+                sorted(PERIOD_CODES.values()),
+                iterations.values,
+                days.values,
+            ],
+        )
+
+    def sum_columns(self, chunk: ObservationChunk) -> list[np.ndarray]:
+        """The twelve per-row terms of ``SUM_FIELDS``, each row around its metric's shifts."""
+        x = self.values - self._shifts("shift_value")
+        has_d, has_c = self.has_denominator, self.has_covariate
+        d = np.where(has_d, self.denominators - self._shifts("shift_denominator"), 0.0)
+        c = np.where(has_c, self.covariates - self._shifts("shift_covariate"), 0.0)
+        xc = np.where(has_c, x, 0.0)
+        return [
+            np.ones_like(x),
+            x,
+            x * x,
+            d,
+            d * d,
+            x * d,
+            has_c.astype(float),
+            c,
+            c * c,
+            xc * c,
+            xc,
+            xc * xc,
         ]
-    )
-    has_c = np.array([c is not None for c in chunk.covariate])
-    c = np.array(
-        [
-            0.0 if v is None else v - (m.shift_covariate or 0.0)
-            for v, m in zip(chunk.covariate, chunk.metric, strict=True)
-        ]
-    )
-    d = np.where(has_d, d, 0.0)
-    c = np.where(has_c, c, 0.0)
-    xc = np.where(has_c, x, 0.0)
-    return [
-        np.ones_like(x),
-        x,
-        x * x,
-        d,
-        d * d,
-        x * d,
-        has_c.astype(float),
-        c,
-        c * c,
-        xc * c,
-        xc,
-        xc * xc,
-    ]
+
+    def _shifts(self, name: str) -> np.ndarray:
+        """Each row's metric's shift ``name`` (0 where unset)."""
+        shifts = np.array([getattr(metric, name) or 0.0 for metric in self.metrics])
+        return shifts[self.position]
+
+
+@dataclass
+class _SortedCodes:
+    parts: np.ndarray
+    values: list[int]
+
+
+def _sorted_codes(column: list, to_int) -> _SortedCodes:
+    """Each row's position among the column's distinct values, a missing one (NONE) first."""
+    numbers = {item: NONE if item is None else to_int(item) for item in set(column)}
+    values = sorted(set(numbers.values()))
+    rank = {number: i for i, number in enumerate(values)}
+    code = {item: rank[number] for item, number in numbers.items()}
+    return _SortedCodes(np.fromiter(map(code.__getitem__, column), np.intp, len(column)), values)
+
+
+def _codes(column: list[str], codes: dict[str, int]) -> np.ndarray:
+    return np.fromiter(map(codes.__getitem__, column), np.intp, len(column))
+
+
+def _present(column: list) -> np.ndarray:
+    """Which rows carry a value (None marks a missing one)."""
+    if column.count(None) == len(column):
+        return np.zeros(len(column), dtype=bool)
+    return ~np.equal(np.array(column, dtype=object), None)
 
 
 def _decode(codes: dict[str, int], code: int) -> str:

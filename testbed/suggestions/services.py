@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
 from testbed.audit import record
-from testbed.pilots.models import Iteration
-from testbed.suggestions.models import Suggestion
+from testbed.auth.models import Department, User
+from testbed.extensions import db
+from testbed.pilots.models import Iteration, Pilot, pilot_department
+from testbed.suggestions.models import (
+    STATUS_LABELS,
+    SUGGESTION_STATUSES,
+    Suggestion,
+    SuggestionComment,
+    SuggestionStep,
+    SuggestionVote,
+)
+from testbed.timeutil import utcnow
 
 # Where a suggestion may go from each status.
 TRANSITIONS = {
@@ -14,6 +30,45 @@ TRANSITIONS = {
     "incorporated": (),
     "declined": ("under_review",),
 }
+# Statuses still waiting for the pilot team to act on them.
+OPEN_STATUSES = ("new", "under_review", "accepted")
+MAX_TEXT = 2000
+
+
+def display_name(user: User) -> str:
+    """How a person is named on suggestions and in the activity log."""
+    return user.name or user.email
+
+
+def add_suggestion(
+    pilot: Pilot, text: str, *, author: User, department: Department | None
+) -> Suggestion:
+    """Propose an idea to a pilot's team; it starts as new."""
+    text = _required(text, "write the suggestion first")
+    suggestion = Suggestion(
+        pilot=pilot,
+        text=text,
+        status="new",
+        # The column keeps 120 characters: a long e-mail address is cut, the id is not.
+        author=display_name(author)[:120],
+        author_id=author.id,
+        department=department,
+        proposed_on=utcnow().date(),
+    )
+    db.session.add(suggestion)
+    # A suggestion is part of the pilot (it is exported with it), so the pilot changes.
+    pilot.touch()
+    db.session.flush()
+    record(
+        "added",
+        "suggestion",
+        actor=display_name(author),
+        user_id=author.id,
+        entity_id=suggestion.id,
+        pilot_id=pilot.id,
+        summary=_excerpt(text),
+    )
+    return suggestion
 
 
 def move(
@@ -28,12 +83,13 @@ def move(
     """Change a suggestion's status; raises ValueError when the step is not allowed.
 
     Incorporating needs the iteration that adopted it, declining a reason.
+    Each move is kept as a step of the suggestion's path.
     """
     if status not in TRANSITIONS[suggestion.status]:
-        allowed = ", ".join(TRANSITIONS[suggestion.status]) or "nothing: it is final"
+        allowed = ", ".join(s.replace("_", " ") for s in TRANSITIONS[suggestion.status])
         raise ValueError(
             f"a suggestion that is {suggestion.status.replace('_', ' ')} can move "
-            f"to {allowed}, not to {status.replace('_', ' ')}"
+            f"to {allowed or 'nothing: it is final'}, not to {status.replace('_', ' ')}"
         )
     if status == "incorporated" and iteration is None:
         raise ValueError("say which iteration adopted the suggestion")
@@ -41,10 +97,20 @@ def move(
         raise ValueError("the iteration belongs to another pilot")
     if status == "declined" and not reason.strip():
         raise ValueError("say why the suggestion is declined")
+    step = SuggestionStep(
+        from_status=suggestion.status,
+        status=status,
+        iteration=iteration if status == "incorporated" else None,
+        reason=reason.strip() if status == "declined" else "",
+        actor=actor,
+        user_id=user_id,
+    )
+    suggestion.steps.append(step)
     suggestion.status = status
-    suggestion.iteration = iteration if status == "incorporated" else None
-    suggestion.reason = reason.strip() if status == "declined" else suggestion.reason
+    suggestion.iteration = step.iteration
+    suggestion.reason = step.reason or suggestion.reason
     suggestion.pilot.touch()
+    db.session.flush()
     record(
         "moved",
         "suggestion",
@@ -52,5 +118,267 @@ def move(
         user_id=user_id,
         entity_id=suggestion.id,
         pilot_id=suggestion.pilot_id,
-        summary=f"to {status}",
+        summary=f"{_excerpt(suggestion.text)} to {describe(status, iteration, step.reason)}",
     )
+
+
+def describe(status: str, iteration: Iteration | None = None, reason: str = "") -> str:
+    """A status in words: 'incorporated in iteration 2', 'declined: no budget'."""
+    words = STATUS_LABELS[status].lower()
+    if status == "incorporated" and iteration is not None:
+        return f"{words} in iteration {iteration.number}"
+    if status == "declined" and reason:
+        return f"{words}: {reason}"
+    return words
+
+
+def path_of(suggestion: Suggestion) -> list[dict]:
+    """Where a suggestion went, in order: proposed, then each move with who and when."""
+    path = [
+        {"status": "new", "what": "proposed", "on": suggestion.proposed, "by": suggestion.author}
+    ]
+    steps = suggestion.steps
+    reached = steps[0].from_status if steps else suggestion.status
+    if reached != "new":
+        # Moves made before it was tracked here: the pilot's file gives only the outcome.
+        outcome = (suggestion.iteration, suggestion.reason) if not steps else (None, "")
+        path.append(
+            {"status": reached, "what": describe(reached, *outcome), "on": None, "by": None}
+        )
+    path.extend(
+        {
+            "status": step.status,
+            "what": describe(step.status, step.iteration, step.reason),
+            "on": step.at.date(),
+            "by": step.actor,
+        }
+        for step in steps
+    )
+    return path
+
+
+def add_comment(pilot: Pilot, suggestion: Suggestion, user: User, text: str) -> SuggestionComment:
+    """Comment on a suggestion of ``pilot``; raises ValueError for another pilot's."""
+    _check_on_pilot(pilot, suggestion)
+    comment = SuggestionComment(
+        suggestion=suggestion, user=user, text=_required(text, "write a comment first")
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record(
+        "commented on",
+        "suggestion",
+        actor=display_name(user),
+        user_id=user.id,
+        entity_id=suggestion.id,
+        pilot_id=pilot.id,
+        summary=f"{_excerpt(suggestion.text, 40)}: {_excerpt(comment.text)}",
+    )
+    return comment
+
+
+def toggle_vote(pilot: Pilot, suggestion: Suggestion, user: User) -> bool:
+    """Vote for a suggestion, or withdraw the vote already given; True when it now counts."""
+    _check_on_pilot(pilot, suggestion)
+    vote = db.session.scalar(
+        select(SuggestionVote).where(
+            SuggestionVote.suggestion_id == suggestion.id, SuggestionVote.user_id == user.id
+        )
+    )
+    if vote is None:
+        db.session.add(SuggestionVote(suggestion=suggestion, user=user))
+    else:
+        db.session.delete(vote)
+    db.session.flush()
+    record(
+        "voted for" if vote is None else "withdrew a vote for",
+        "suggestion",
+        actor=display_name(user),
+        user_id=user.id,
+        entity_id=suggestion.id,
+        pilot_id=pilot.id,
+        summary=_excerpt(suggestion.text),
+    )
+    return vote is None
+
+
+def _check_on_pilot(pilot: Pilot, suggestion: Suggestion) -> None:
+    if suggestion.pilot_id != pilot.id:
+        raise ValueError(
+            f"that suggestion belongs to the pilot '{suggestion.pilot.name}', not to '{pilot.name}'"
+        )
+
+
+def _required(text: str | None, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValueError(message)
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"keep it under {MAX_TEXT} characters (it has {len(text)})")
+    return text
+
+
+def _excerpt(text: str, length: int = 60) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= length else text[: length - 1] + '…'}”"
+
+
+# Reading: the pages and other features' overviews.
+
+
+def suggestion_counts(pilot_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per pilot: its suggestions by status, with ``total`` and ``open`` (awaiting the team).
+
+    Every requested pilot is in the answer, with zeros when it has no suggestions.
+    """
+    keys = (*SUGGESTION_STATUSES, "open", "total")
+    counts = {pilot_id: dict.fromkeys(keys, 0) for pilot_id in pilot_ids}
+    if not counts:
+        return counts
+    rows = db.session.execute(
+        select(Suggestion.pilot_id, Suggestion.status, func.count())
+        .where(Suggestion.pilot_id.in_(counts))
+        .group_by(Suggestion.pilot_id, Suggestion.status)
+    )
+    for pilot_id, status, number in rows:
+        counts[pilot_id][status] = number
+        counts[pilot_id]["total"] += number
+        if status in OPEN_STATUSES:
+            counts[pilot_id]["open"] += number
+    return counts
+
+
+def pilot_suggestions(pilot: Pilot) -> list[Suggestion]:
+    """A pilot's suggestions, newest first."""
+    suggestions = db.session.scalars(
+        select(Suggestion)
+        .where(Suggestion.pilot_id == pilot.id)
+        .options(selectinload(Suggestion.department), selectinload(Suggestion.iteration))
+    ).all()
+    return sorted(suggestions, key=lambda s: (s.proposed, s.id), reverse=True)
+
+
+def tallies(suggestion_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Votes and comments per suggestion, in two queries."""
+    ids = list(suggestion_ids)
+    result = {i: {"votes": 0, "comments": 0} for i in ids}
+    for key, model in (("votes", SuggestionVote), ("comments", SuggestionComment)):
+        rows = db.session.execute(
+            select(model.suggestion_id, func.count())
+            .where(model.suggestion_id.in_(ids))
+            .group_by(model.suggestion_id)
+        )
+        for suggestion_id, number in rows:
+            result[suggestion_id][key] = number
+    return result
+
+
+def voted_by(user: User, suggestion_ids: Iterable[int]) -> set[int]:
+    """Which of these suggestions ``user`` has voted for."""
+    return set(
+        db.session.scalars(
+            select(SuggestionVote.suggestion_id).where(
+                SuggestionVote.user_id == user.id,
+                SuggestionVote.suggestion_id.in_(list(suggestion_ids)),
+            )
+        )
+    )
+
+
+def comments_on(suggestion: Suggestion) -> list[SuggestionComment]:
+    return db.session.scalars(
+        select(SuggestionComment)
+        .where(SuggestionComment.suggestion_id == suggestion.id)
+        .options(selectinload(SuggestionComment.user).selectinload(User.department))
+        .order_by(SuggestionComment.created_at, SuggestionComment.id)
+    ).all()
+
+
+def voters_of(suggestion: Suggestion) -> list[User]:
+    return db.session.scalars(
+        select(User)
+        .join(SuggestionVote, SuggestionVote.user_id == User.id)
+        .where(SuggestionVote.suggestion_id == suggestion.id)
+        .order_by(SuggestionVote.created_at, SuggestionVote.id)
+    ).all()
+
+
+def department_rows() -> list[dict]:
+    """Every department with its suggestions, how many were adopted, and pilots it champions."""
+    made, adopted = Counter(), Counter()
+    rows = db.session.execute(
+        select(Suggestion.department_id, Suggestion.status, func.count())
+        .where(Suggestion.department_id.is_not(None))
+        .group_by(Suggestion.department_id, Suggestion.status)
+    )
+    for department_id, status, number in rows:
+        made[department_id] += number
+        if status == "incorporated":
+            adopted[department_id] += number
+    champions = _championed_pilots()
+    return [
+        {
+            "department": department,
+            "suggestions": made[department.id],
+            "adopted": adopted[department.id],
+            "champions": len(champions[department.id]),
+        }
+        for department in db.session.scalars(select(Department).order_by(Department.name))
+    ]
+
+
+def _championed_pilots() -> dict[int, set[int]]:
+    # A department champions the pilots that involve it or adopted one of its ideas.
+    champions: dict[int, set[int]] = defaultdict(set)
+    involved = db.session.execute(
+        select(pilot_department.c.department_id, pilot_department.c.pilot_id)
+    )
+    adopted = db.session.execute(
+        select(Suggestion.department_id, Suggestion.pilot_id)
+        .where(Suggestion.status == "incorporated", Suggestion.department_id.is_not(None))
+        .distinct()
+    )
+    for department_id, pilot_id in [*involved, *adopted]:
+        champions[department_id].add(pilot_id)
+    return champions
+
+
+def department_overview(department: Department) -> dict:
+    """A department's suggestions across pilots and the pilots it champions."""
+    suggestions = db.session.scalars(
+        select(Suggestion)
+        .where(Suggestion.department_id == department.id)
+        .options(selectinload(Suggestion.pilot), selectinload(Suggestion.iteration))
+    ).all()
+    suggestions = sorted(suggestions, key=lambda s: (s.pilot.name, -s.proposed.toordinal()))
+    made = Counter(s.pilot_id for s in suggestions)
+    adopted = Counter(s.pilot_id for s in suggestions if s.status == "incorporated")
+    involved = set(
+        db.session.scalars(
+            select(pilot_department.c.pilot_id).where(
+                pilot_department.c.department_id == department.id
+            )
+        )
+    )
+    pilots = db.session.scalars(
+        select(Pilot).where(Pilot.id.in_(involved | set(adopted))).order_by(Pilot.name)
+    )
+    champions = [
+        {
+            "pilot": pilot,
+            "involved": pilot.id in involved,
+            "suggestions": made[pilot.id],
+            "adopted": adopted[pilot.id],
+            "share": adopted[pilot.id] / made[pilot.id] if made[pilot.id] else None,
+        }
+        for pilot in pilots
+    ]
+    total, total_adopted = len(suggestions), sum(adopted.values())
+    return {
+        "department": department,
+        "suggestions": suggestions,
+        "champions": champions,
+        "total": total,
+        "adopted": total_adopted,
+        "share": total_adopted / total if total else None,
+    }

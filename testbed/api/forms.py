@@ -1,0 +1,23 @@
+"""Forms of the API token page."""
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from testbed.api.auth import MAX_NAME
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Name the token first."), Length(max=MAX_NAME)],
+        description="The system that will use it, such as 'nightly contact push' or "
+        "'finance model': you will see this name in the list and in the activity log.",
+    )
+    submit = SubmitField("Create token")
+
+
+class RevokeForm(FlaskForm):
+    """Only the CSRF token: revoking is a POST with nothing else to say."""
+
+    submit = SubmitField("Revoke")

@@ -1,0 +1,371 @@
+"""What API requests do: request models turned into the same service calls the web app makes.
+
+Each function adds and flushes; the view commits once. Rules are the pilot,
+suggestion and store services' own; this module only translates keys and
+names into objects and pushes observations with an idempotency key.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+
+from testbed.api import schemas
+from testbed.audit import record
+from testbed.auth.models import Department, User
+from testbed.extensions import db
+from testbed.files.errors import LoadError
+from testbed.files.tables import OBSERVATION_COLUMNS, parse_observations, scan_observations
+from testbed.pilots import services as pilots
+from testbed.pilots.library import MetricDefinition
+from testbed.pilots.models import Hypothesis, Iteration, Metric, Partner, Pilot
+from testbed.pilots.services import InvalidField
+from testbed.store.models import ImportBatch
+from testbed.store.services import BatchWriter
+from testbed.suggestions import services as suggestions
+from testbed.suggestions.models import Suggestion
+
+MAX_ERRORS = 50
+# Widths of the observation columns that are text, as the store keeps them.
+UNIT_LENGTH = 120
+
+
+class Refused(ValueError):
+    """A request the API refuses as a whole, with the HTTP status that says why."""
+
+    def __init__(self, status: int, message: str, errors: list[dict] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors or []
+
+
+# Pilots -----------------------------------------------------------------------------------
+
+
+def create_pilot(body: schemas.PilotCreate, *, by: User) -> Pilot:
+    fields = pilots.PilotFields(
+        name=body.name,
+        partner=_partner(body.partner),
+        status=body.status,
+        slug=body.slug or "",
+        key_account_reason=body.key_account_reason,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        summary=body.summary,
+        departments=_departments(body.departments),
+    )
+    return pilots.create_pilot(fields, by=by)
+
+
+def update_pilot(pilot: Pilot, body: schemas.PilotUpdate, *, by: User) -> list[str]:
+    """Change the fields the body sends; the others keep their values."""
+    sent = body.model_fields_set
+    partner = _partner(body.partner) if "partner" in sent else pilot.partner
+    current_reason = pilot.partner.key_account_reason
+    fields = pilots.PilotFields(
+        name=body.name if "name" in sent else pilot.name,
+        partner=partner,
+        status=body.status if "status" in sent else pilot.status,
+        slug=pilot.slug,
+        key_account_reason=(
+            body.key_account_reason if "key_account_reason" in sent else current_reason
+        ),
+        start_date=body.start_date if "start_date" in sent else pilot.start_date,
+        end_date=body.end_date if "end_date" in sent else pilot.end_date,
+        summary=body.summary if "summary" in sent else pilot.summary,
+        departments=(
+            _departments(body.departments) if "departments" in sent else tuple(pilot.departments)
+        ),
+    )
+    return pilots.update_pilot(pilot, fields, by=by)
+
+
+def _partner(partner: schemas.PartnerIn) -> Partner | pilots.NewPartner:
+    name = partner.name.strip()
+    existing = _named(Partner, name) or pilots.partner_named(name)
+    if existing is not None:
+        return existing
+    return pilots.NewPartner(
+        name=partner.name, segment=partner.segment, size=partner.size, key_account=partner.key_account
+    )
+
+
+def _departments(names: Iterable[str]) -> tuple[Department, ...]:
+    found = []
+    for name in dict.fromkeys(n.strip() for n in names):
+        department = department_named(name)
+        if department is None:
+            raise InvalidField("departments", f"there is no department '{name}'")
+        found.append(department)
+    return tuple(found)
+
+
+def department_named(name: str) -> Department | None:
+    name = name.strip()
+    return _named(Department, name) or db.session.scalar(
+        select(Department).where(func.lower(Department.name) == name.lower())
+    )
+
+
+def _named(model, name: str):
+    # The exact name first: SQLite's lower() leaves non-ASCII letters as they are.
+    return db.session.scalar(select(model).where(model.name == name))
+
+
+# Metrics and hypotheses -------------------------------------------------------------------
+
+
+def add_metric(pilot: Pilot, body: schemas.MetricCreate, *, by: User) -> Metric:
+    scale = (body.scale_min, body.scale_max) if body.scale_min is not None else None
+    definition = MetricDefinition(
+        area="",
+        key=body.key,
+        name=body.name.strip(),
+        kind=body.kind,
+        direction=body.direction,
+        unit=body.unit.strip(),
+        indicator=body.indicator,
+        perspective=body.perspective,
+        scale=scale,
+    )
+    if not definition.name:
+        raise InvalidField("name", "name the metric")
+    metric = pilots.metric_for(pilot, definition, by)
+    pilot.touch()
+    db.session.flush()
+    return metric
+
+
+def register_hypothesis(pilot: Pilot, body: schemas.HypothesisCreate, *, by: User) -> Hypothesis:
+    fields = pilots.HypothesisFields(
+        statement=body.statement,
+        metric=pilot_metric(pilot, body.metric, "metric"),
+        role=body.role,
+        design=body.design,
+        method=body.method,
+        alpha=body.alpha,
+        minimum_effect=body.minimum_effect,
+        planned_sample_size=body.planned_sample_size,
+        predictor=pilot_metric(pilot, body.predictor, "predictor") if body.predictor else None,
+        quantiles=body.quantiles,
+    )
+    key = body.key or pilots.next_hypothesis_key(pilot)
+    return pilots.register_hypothesis(pilot, key, fields, by=by)
+
+
+def update_hypothesis(
+    hypothesis: Hypothesis, body: schemas.HypothesisUpdate, *, by: User
+) -> list[str]:
+    """Change the fields the body sends; a locked hypothesis records an amendment."""
+    pilot, sent = hypothesis.pilot, body.model_fields_set
+
+    def value(name: str):
+        return getattr(body, name) if name in sent else getattr(hypothesis, name)
+
+    metric = pilot_metric(pilot, body.metric, "metric") if "metric" in sent else hypothesis.metric
+    predictor = hypothesis.predictor
+    if "predictor" in sent:
+        predictor = pilot_metric(pilot, body.predictor, "predictor") if body.predictor else None
+    fields = pilots.HypothesisFields(
+        statement=value("statement"),
+        metric=metric,
+        role=value("role"),
+        design=value("design"),
+        method=value("method"),
+        alpha=value("alpha"),
+        minimum_effect=value("minimum_effect"),
+        planned_sample_size=value("planned_sample_size"),
+        predictor=predictor,
+        quantiles=value("quantiles"),
+    )
+    return pilots.update_hypothesis(hypothesis, fields, by=by, reason=body.reason)
+
+
+def pilot_metric(pilot: Pilot, key: str, field: str) -> Metric:
+    metric = pilot.metric(key)
+    if metric is None:
+        known = ", ".join(m.key for m in pilot.metrics) or "none yet: add one first"
+        raise InvalidField(field, f"the pilot has no metric '{key}' (known: {known})")
+    return metric
+
+
+# Iterations and suggestions ---------------------------------------------------------------
+
+
+def log_iteration(pilot: Pilot, body: schemas.IterationCreate, *, by: User) -> Iteration:
+    adopted = []
+    for suggestion_id in dict.fromkeys(body.adopted_suggestions):
+        suggestion = db.session.get(Suggestion, suggestion_id)
+        if suggestion is None or suggestion.pilot_id != pilot.id:
+            raise InvalidField(
+                "adopted_suggestions", f"the pilot has no suggestion #{suggestion_id}"
+            )
+        adopted.append(suggestion)
+    fields = pilots.IterationFields(
+        number=body.number or pilots.next_iteration_number(pilot),
+        title=body.title,
+        start_date=body.start_date,
+        end_date=body.end_date,
+        changes=body.changes,
+        reason=body.reason,
+    )
+    return pilots.log_iteration(pilot, fields, adopted, by=by)
+
+
+def add_suggestion(pilot: Pilot, body: schemas.SuggestionCreate, *, by: User) -> Suggestion:
+    department = by.department
+    if "department" in body.model_fields_set:
+        department = None
+        if body.department is not None:
+            department = department_named(body.department)
+            if department is None:
+                raise InvalidField("department", f"there is no department '{body.department}'")
+    return suggestions.add_suggestion(pilot, body.text, author=by, department=department)
+
+
+def move_suggestion(suggestion: Suggestion, body: schemas.SuggestionMove, *, by: User) -> None:
+    iteration = None
+    if body.iteration is not None:
+        iteration = next((i for i in suggestion.pilot.iterations if i.number == body.iteration), None)
+        if iteration is None:
+            raise InvalidField("iteration", f"the pilot has no iteration {body.iteration}")
+    suggestions.move(
+        suggestion,
+        body.status,
+        actor=suggestions.display_name(by),
+        user_id=by.id,
+        iteration=iteration,
+        reason=body.reason,
+    )
+
+
+# Observations -----------------------------------------------------------------------------
+
+
+def push_observations(
+    pilot: Pilot, data: bytes, rows: str | list[schemas.ObservationIn], *, key, source, by: User
+) -> tuple[ImportBatch, bool]:
+    """Store a batch of observations, all or nothing; returns it and whether it was stored before.
+
+    The same ``key`` with the same body gives back the batch stored the first
+    time, so a retried push never doubles data; with another body it is refused.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    if key is not None:
+        earlier = _batch_with_key(pilot, key)
+        if earlier is not None:
+            if earlier.digest != digest:
+                raise Refused(
+                    422,
+                    f"the Idempotency-Key '{key}' was used for another body (batch "
+                    f"#{earlier.id}): use a new key for new observations",
+                )
+            return earlier, True
+    _refuse_duplicate(pilot, digest)
+    text, json_rows = (rows, False) if isinstance(rows, str) else (as_csv(rows), True)
+    _check_rows(pilot, text, json_rows)
+    return _store(pilot, text, digest, key=key, source=source, by=by), False
+
+
+def _batch_with_key(pilot: Pilot, key: str) -> ImportBatch | None:
+    return db.session.scalar(
+        select(ImportBatch).where(
+            ImportBatch.pilot_id == pilot.id,
+            ImportBatch.origin == "api",
+            ImportBatch.idempotency_key == key,
+        )
+    )
+
+
+def _refuse_duplicate(pilot: Pilot, digest: str) -> None:
+    earlier = db.session.scalar(
+        select(ImportBatch)
+        .where(ImportBatch.pilot_id == pilot.id, ImportBatch.digest == digest)
+        .order_by(ImportBatch.id)
+    )
+    if earlier is not None:
+        raise Refused(
+            409,
+            f"this exact body was stored already as batch #{earlier.id} ({earlier.rows} rows): "
+            "storing it again would count its observations twice",
+        )
+
+
+def as_csv(rows: list[schemas.ObservationIn]) -> str:
+    """JSON observations as the CSV the loader reads, so both are checked by the same rules."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(OBSERVATION_COLUMNS)
+    for row in rows:
+        values = row.model_dump()
+        writer.writerow(_cell(values[name]) for name in OBSERVATION_COLUMNS)
+    return out.getvalue()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _check_rows(pilot: Pilot, text: str, json_rows: bool) -> None:
+    """Every bad cell, up to MAX_ERRORS; a CSV error names its line, a JSON one its item."""
+    if "\x00" in text:
+        raise Refused(422, "the body holds NUL characters: it is not CSV text")
+    errors, count = [], 0
+    for line, values, problems in scan_observations("body", _lines(text), *_known(pilot)):
+        if values is not None and values["unit"] and len(values["unit"]) > UNIT_LENGTH:
+            message = f"a unit has at most {UNIT_LENGTH} characters"
+            problems = [LoadError("body", message, line, None, "unit")]
+        count += len(problems)
+        errors.extend(_error(problem, json_rows) for problem in problems[: MAX_ERRORS - len(errors)])
+    if count:
+        where = "item" if json_rows else "line"
+        first = errors[0]
+        place = f"{where} {first['index' if json_rows else 'line']}"
+        raise Refused(
+            422,
+            f"nothing was stored: {count} problem{'s' if count != 1 else ''}, "
+            f"the first at {place}: {first['message']}",
+            errors,
+        )
+
+
+def _error(problem: LoadError, json_rows: bool) -> dict:
+    entry = {"message": problem.message, "field": problem.field}
+    if json_rows:
+        # The CSV made from a JSON array has its header on line 1 and item 0 on line 2.
+        return {**entry, "index": problem.line - 2 if problem.line and problem.line > 1 else None}
+    return {**entry, "line": problem.line, "column": problem.column}
+
+
+def _store(pilot: Pilot, text: str, digest: str, *, key, source: str, by: User) -> ImportBatch:
+    writer = BatchWriter(pilot, "api", source, digest, idempotency_key=key, user_id=by.id)
+    for chunk in parse_observations("body", _lines(text), *_known(pilot)):
+        writer.add(chunk)
+    batch = writer.finish()
+    if not batch.rows:
+        raise Refused(422, "the body holds no observations: nothing was stored")
+    record(
+        "imported",
+        "observations",
+        actor=by.name or by.email,
+        user_id=by.id,
+        entity_id=batch.id,
+        pilot_id=pilot.id,
+        summary=f"{batch.rows} rows from {source}",
+    )
+    return batch
+
+
+def _known(pilot: Pilot) -> tuple[dict[str, Metric], set[int]]:
+    return {m.key: m for m in pilot.metrics}, {i.number for i in pilot.iterations}
+
+
+def _lines(text: str) -> io.StringIO:
+    return io.StringIO(text, newline="")

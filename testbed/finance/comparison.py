@@ -1,0 +1,187 @@
+"""What finance reads: each pilot's returns beside the existing programmes, and the portfolio's."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from analysis.returns import Cost, yearly_cashflows
+from testbed.extensions import db
+from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.finance.services import benefits_of, costs_of, measured_effect, pilot_returns
+from testbed.pilots.models import Pilot
+from testbed.results.services import report_for
+
+# A programme counts as beaten when the pilot's ROI exceeds its stated ROI this often.
+BEATEN_PROBABILITY = 0.8
+
+# Returns are small, so many more are kept than whole reports: the portfolio then
+# stays fast with more pilots than the report cache holds.
+_RETURNS: dict[tuple, dict | None] = {}
+_RETURNS_SIZE = 4096
+
+
+def programmes_by_roi() -> list[Programme]:
+    """Existing programmes, highest stated ROI first."""
+    return list(
+        db.session.scalars(select(Programme).order_by(Programme.roi.desc(), Programme.name))
+    )
+
+
+def returns_for(pilot: Pilot, programmes: dict[str, float]) -> dict | None:
+    """The pilot's returns against ``programmes`` (name → stated ROI), from its cached report.
+
+    The report is cached per pilot version, which edits of the programmes do not
+    raise; when the programmes differ from those the report was computed with,
+    only the returns are redone (the hypotheses' analyses are reused).
+    """
+    key = (pilot.id, pilot.created_at, pilot.version, tuple(sorted(programmes.items())))
+    if key in _RETURNS:
+        return _RETURNS[key]
+    report = report_for(pilot)
+    returns = report["returns"]
+    if returns is not None and returns["programmes"] != programmes:
+        returns = pilot_returns(pilot, report["results"])
+    if len(_RETURNS) >= _RETURNS_SIZE:
+        _RETURNS.pop(next(iter(_RETURNS)), None)
+    _RETURNS[key] = returns
+    return returns
+
+
+def best_beaten(returns: dict | None, programmes: dict[str, float]) -> dict | None:
+    """The programme with the highest stated ROI the pilot beats with probability ≥ 0.8."""
+    if not returns or returns["error"]:
+        return None
+    beaten = [
+        {**b, "roi": programmes[b["programme"]]}
+        for b in returns["beats"]
+        if b["probability"] >= BEATEN_PROBABILITY and b["programme"] in programmes
+    ]
+    return max(beaten, key=lambda b: b["roi"], default=None)
+
+
+def portfolio() -> dict:
+    """Every pilot with a financial case, best ROI first, and the existing programmes.
+
+    Two queries, plus each pilot's analysis only when its returns are not cached.
+    """
+    programmes = programmes_by_roi()
+    rois = {p.name: p.roi for p in programmes}
+    pilots = db.session.scalars(
+        select(Pilot).join(FinancePlan, FinancePlan.pilot_id == Pilot.id).order_by(Pilot.name)
+    )
+    rows = []
+    for pilot in pilots:
+        returns = returns_for(pilot, rois)
+        rows.append({"pilot": pilot, "returns": returns, "beaten": best_beaten(returns, rois)})
+    rows.sort(key=_by_roi)
+    return {"rows": rows, "programmes": programmes}
+
+
+def _by_roi(row: dict):
+    returns = row["returns"]
+    if not returns or returns["error"]:
+        return (1, 0.0)
+    return (0, -returns["roi"]["estimate"])
+
+
+def pilot_case(pilot: Pilot) -> dict:
+    """All the pilot's finance page shows: plan, returns, benefit lines, costs, programmes."""
+    plan = db.session.get(FinancePlan, pilot.id)
+    if plan is None:
+        return {"plan": None}
+    programmes = programmes_by_roi()
+    returns = returns_for(pilot, {p.name: p.roi for p in programmes})
+    results = report_for(pilot)["results"]
+    costs = costs_of(pilot)
+    return {
+        "plan": plan,
+        "returns": returns,
+        "benefits": [benefit_row(benefit, results) for benefit in benefits_of(pilot)],
+        "costs": costs,
+        "years": year_rows(plan, costs, returns),
+        "ladder": ladder(returns, programmes),
+    }
+
+
+def benefit_row(benefit: Benefit, results: list[dict]) -> dict:
+    """A benefit line with the effect it is derived from and its yearly benefit.
+
+    The yearly benefit is improvement × value per unit × volume a year; being
+    linear in the effect, its interval is the effect's interval scaled the same way.
+    """
+    metric = benefit.metric
+    result = measured_effect(metric.key, results)
+    row = {"benefit": benefit, "metric": metric, "result": result, "yearly": None}
+    if result is None:
+        return row
+    worth = (1 if metric.direction == "increase" else -1) * (
+        benefit.value_per_unit * benefit.volume_per_year
+    )
+    effect = result["absolute"]
+    ends = (worth * effect["ci_low"], worth * effect["ci_high"])
+    row["yearly"] = {
+        "estimate": worth * effect["estimate"],
+        "ci_low": min(ends),
+        "ci_high": max(ends),
+        "level": 1 - result["alpha"],
+    }
+    return row
+
+
+def year_rows(plan: FinancePlan, costs: list[CostItem], returns: dict | None) -> list[dict]:
+    """Costs, benefit and net cash flow of each year from 0 to the horizon, with the running sum."""
+    try:
+        outlays = [
+            -flow
+            for flow in yearly_cashflows(
+                [Cost(c.amount, c.year, c.recurring) for c in costs], 0.0, plan.horizon_years
+            )
+        ]
+    except ValueError:
+        return []
+    flows = returns["cashflows"] if returns and not returns["error"] else None
+    rows, cumulative = [], 0.0
+    for year, cost in enumerate(outlays):
+        row = {"year": year, "cost": cost, "benefit": None, "net": None, "cumulative": None}
+        if flows:
+            cumulative += flows[year]
+            row.update(benefit=flows[year] + cost, net=flows[year], cumulative=cumulative)
+        rows.append(row)
+    return rows
+
+
+def ladder(returns: dict | None, programmes: list[Programme]) -> list[dict]:
+    """Programmes by stated ROI, highest first, with the pilot's ROI placed among them."""
+    has_roi = bool(returns) and not returns["error"]
+    chances = {b["programme"]: b["probability"] for b in returns["beats"]} if has_roi else {}
+    roi = returns["roi"] if has_roi else None
+    rows = [
+        {
+            "kind": "programme",
+            "name": p.name,
+            "description": p.description,
+            "roi": p.roi,
+            "probability": chances.get(p.name),
+            "within": roi is not None and roi["ci_low"] <= p.roi <= roi["ci_high"],
+        }
+        for p in programmes
+    ]
+    if roi is not None:
+        place = next((i for i, row in enumerate(rows) if row["roi"] < roi["estimate"]), len(rows))
+        rows.insert(place, {"kind": "pilot", "name": "This pilot", "roi": roi["estimate"], **roi})
+    _place_on_scale(rows)
+    return rows
+
+
+def _place_on_scale(rows: list[dict]) -> None:
+    """Positions (0–100) on one ROI axis that includes zero, for the page's bars."""
+    ends = [0.0] + [row["roi"] for row in rows]
+    ends += [row[k] for row in rows if row["kind"] == "pilot" for k in ("ci_low", "ci_high")]
+    low, high = min(ends), max(ends)
+    span = (high - low) or 1.0
+    for row in rows:
+        row["zero_at"] = 100 * (0 - low) / span
+        row["at"] = 100 * (row["roi"] - low) / span
+        if row["kind"] == "pilot":
+            row["from"] = 100 * (row["ci_low"] - low) / span
+            row["to"] = 100 * (row["ci_high"] - low) / span

@@ -1,0 +1,244 @@
+"""Forms for a pilot's financial case and the programmes it is compared with."""
+
+from __future__ import annotations
+
+import math
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FloatField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from testbed.finance.services import MAX_HORIZON_YEARS, benefit_metric_taken, programme_named
+
+
+class TypedField:
+    """Once the text is not a number, say only that: range checks would repeat it."""
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class NumberField(TypedField, FloatField):
+    """A finite number typed with a decimal point and no thousands separators."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            value = float(valuelist[0].strip())
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self.data = None
+            raise ValueError("Enter a number such as 4000 or 12.5 (no thousands separators).")
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        # Percentages stored as fractions come back as 18.000000000000004: show 18.
+        return f"{self.data:.10f}".rstrip("0").rstrip(".")
+
+
+def above_zero(form, field):
+    if field.data is not None and field.data <= 0:
+        raise ValidationError("Enter a number above zero.")
+
+
+class WholeNumberField(TypedField, IntegerField):
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0].strip())
+        except ValueError:
+            self.data = None
+            raise ValueError("Enter a whole number, such as 2.") from None
+
+
+class PilotEdit(FlaskForm):
+    """Every edit of a pilot's case carries the version of the pilot it was made on."""
+
+    version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+
+
+class PlanForm(PilotEdit):
+    currency = StringField(
+        "Currency",
+        filters=[lambda text: text.strip().upper() if text else text],
+        validators=[
+            InputRequired(),
+            Regexp(r"^[A-Z]{3}$", message="Use a three-letter currency code such as EUR."),
+        ],
+        description="The three-letter code all amounts of this pilot are in: EUR, USD, GBP.",
+    )
+    discount_rate = NumberField(
+        "Discount rate (% a year)",
+        validators=[InputRequired(), NumberRange(0, 100, "Enter a rate from 0 to 100.")],
+        description="The yearly rate the NPV discounts future cash flows at, such as 8.",
+    )
+    horizon_years = WholeNumberField(
+        "Horizon (years)",
+        validators=[
+            InputRequired(),
+            NumberRange(1, MAX_HORIZON_YEARS, f"Enter 1 to {MAX_HORIZON_YEARS} years."),
+        ],
+        description="How many years of benefit to count, from year 1; "
+        "compare with programmes stated over the same horizon.",
+    )
+    submit = SubmitField("Save the plan")
+
+    def __init__(self, *args, latest_cost_year: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.latest_cost_year = latest_cost_year
+
+    def validate_horizon_years(self, field):
+        latest = self.latest_cost_year
+        if field.data is not None and latest is not None and 1 <= field.data < latest:
+            raise ValidationError(
+                f"A cost falls in year {latest}: move it first, or keep a horizon of {latest} "
+                "years or more."
+            )
+
+
+class CostForm(PilotEdit):
+    item = StringField(
+        "What the cost is for",
+        validators=[InputRequired(), Length(max=200)],
+        description="Such as “SMS gateway set-up” or “Extra agent hours”.",
+    )
+    amount = NumberField(
+        "Amount",
+        validators=[InputRequired(), above_zero],
+        description="In the plan's currency, without thousands separators.",
+    )
+    year = WholeNumberField(
+        "Year",
+        validators=[InputRequired()],
+        description="0 is the start of the roll-out; 1 is the first year of benefit.",
+    )
+    recurring = BooleanField(
+        "Recurring",
+        description="Tick when the amount is paid again every year from this year to the horizon.",
+    )
+    submit = SubmitField("Save the cost")
+
+    def __init__(self, *args, horizon_years: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.horizon_years = horizon_years
+        self.year.description += f" The horizon is {horizon_years} years."
+
+    def validate_year(self, field):
+        if field.data is not None and not 0 <= field.data <= self.horizon_years:
+            raise ValidationError(
+                f"Enter a year from 0 to {self.horizon_years} (the horizon); "
+                "change the horizon in the plan to go further."
+            )
+
+
+class BenefitForm(PilotEdit):
+    metric = SelectField(
+        "Metric",
+        coerce=int,
+        validators=[InputRequired()],
+        description="The benefit takes its effect from this metric's hypothesis (primary first).",
+    )
+    value_per_unit = NumberField(
+        "Value per unit of improvement",
+        validators=[InputRequired(), above_zero],
+        description="What one unit is worth, such as 85 for one missed appointment. "
+        "A rate's improvement counts as a share: 2 points fewer missed is 0.02 of the volume.",
+    )
+    volume_per_year = NumberField(
+        "Volume per year",
+        validators=[InputRequired(), NumberRange(min=0, message="Enter zero or more.")],
+        description="How many units a year the change reaches, such as 12000 appointments.",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=2000)],
+        description="Optional: why one unit is worth that much, and where the volume comes from.",
+    )
+    submit = SubmitField("Save the benefit line")
+
+    def __init__(self, *args, pilot, benefit_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pilot, self.benefit_id = pilot, benefit_id
+        self.metric.choices = [
+            SelectChoice(m.id, f"{m.name} ({m.direction} is better)") for m in pilot.metrics
+        ]
+
+    def chosen_metric(self):
+        return next((m for m in self.pilot.metrics if m.id == self.metric.data), None)
+
+    def validate_metric(self, field):
+        metric = self.chosen_metric()
+        if metric is not None and benefit_metric_taken(self.pilot, metric, self.benefit_id):
+            raise ValidationError("This metric has a benefit line already: change that one.")
+
+
+class DeleteForm(PilotEdit):
+    submit = SubmitField("Delete")
+
+
+class ProgrammeForm(FlaskForm):
+    name = StringField(
+        "Name",
+        filters=[lambda text: text.strip() if text else text],
+        validators=[InputRequired(), Length(max=200)],
+        description="An operational programme finance already funds, such as “Replace old "
+        "switches”.",
+    )
+    roi_percent = NumberField(
+        "Stated ROI (%)",
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=-100, message="Enter −100 or more: a programme loses at most what it costs."
+            ),
+        ],
+        description="Its return over the horizon, undiscounted, as a percentage: 18 for 18 %.",
+    )
+    description = TextAreaField(
+        "Description",
+        validators=[Optional(), Length(max=2000)],
+        description="Optional: where the stated return comes from.",
+    )
+    submit = SubmitField("Save the programme")
+
+    def __init__(self, *args, programme_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.programme_id = programme_id
+
+    def validate_name(self, field):
+        if field.data and programme_named(field.data, self.programme_id) is not None:
+            raise ValidationError("A programme of this name exists already.")
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: only the CSRF token is checked."""
+
+    submit = SubmitField("Delete")
