@@ -10,22 +10,11 @@ from sqlalchemy import select
 
 from analysis.sufficient import Moments
 from testbed.extensions import db
+from testbed.files.tables import OBSERVATION_COLUMNS
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
 from testbed.pilots.models import Pilot
 from testbed.store.models import Aggregate, ImportBatch, Observation
 from testbed.suggestions.models import Suggestion
-
-OBSERVATION_HEADER = [
-    "metric",
-    "group",
-    "value",
-    "denominator",
-    "period",
-    "unit",
-    "date",
-    "iteration",
-    "covariate",
-]
 
 
 def export_pilot(pilot: Pilot, folder: Path) -> None:
@@ -173,7 +162,7 @@ def _write_observations(pilot: Pilot, path: Path) -> None:
     )
     with path.open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
-        writer.writerow(OBSERVATION_HEADER)
+        writer.writerow(OBSERVATION_COLUMNS)
         for row in db.session.scalars(query):
             writer.writerow(
                 [

@@ -12,21 +12,7 @@ from analysis.sufficient import Comoments, Moments
 from testbed.extensions import db
 from testbed.pilots.models import Metric
 from testbed.store.models import Aggregate, Observation, ValueCount
-
-SUMS = (
-    "n",
-    "sum",
-    "sum_sq",
-    "d_sum",
-    "d_sum_sq",
-    "xd_sum",
-    "c_n",
-    "c_sum",
-    "c_sum_sq",
-    "xc_sum",
-    "c_x_sum",
-    "c_x_sum_sq",
-)
+from testbed.store.services import SUM_FIELDS
 
 
 @dataclass(frozen=True)
@@ -74,7 +60,7 @@ def cell_sums(metric: Metric, by_day: bool = False) -> dict[tuple, CellSums]:
     """Sums per (group, period), or per (group, period, day) with ``by_day``."""
     keys = [Aggregate.group, Aggregate.period] + ([Aggregate.day] if by_day else [])
     query = (
-        select(*keys, *(func.sum(getattr(Aggregate, name)) for name in SUMS))
+        select(*keys, *(func.sum(getattr(Aggregate, name)) for name in SUM_FIELDS))
         .where(Aggregate.metric_id == metric.id)
         .group_by(*keys)
     )
@@ -82,7 +68,7 @@ def cell_sums(metric: Metric, by_day: bool = False) -> dict[tuple, CellSums]:
     for row in db.session.execute(query):
         key = tuple(row[: len(keys)])
         result[key] = CellSums(
-            metric, dict(zip(SUMS, (float(v or 0) for v in row[len(keys) :]), strict=True))
+            metric, dict(zip(SUM_FIELDS, (float(v or 0) for v in row[len(keys) :]), strict=True))
         )
     return result
 
