@@ -24,8 +24,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "suggestion.discuss": EVERYONE,
     "suggestion.decide": frozenset({"innovation", "admin"}),
     "department.view": EVERYONE,
-    # Costs and returns are for the people who build and judge the financial case.
-    "finance.view": frozenset({"finance", "innovation", "admin"}),
+    # Every department may read the comparative returns (a pilot finds champions
+    # when they see what it earns); only finance and admins change the case.
+    "finance.view": EVERYONE,
     "finance.edit": frozenset({"finance", "admin"}),
     "admin.manage": frozenset({"admin"}),
     "api.tokens": EVERYONE,

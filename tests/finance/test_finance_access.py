@@ -9,7 +9,7 @@ from testbed.extensions import db
 from testbed.finance.models import Benefit, CostItem, Programme
 
 ROLES = ("innovation", "department_head", "finance", "admin")
-READERS = {"innovation", "finance", "admin"}
+READERS = set(ROLES)
 EDITORS = {"finance", "admin"}
 
 READ_ROUTES = (
