@@ -37,7 +37,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-
 from run import DATA_DIR, describe_machine, load_average
 
 DEFAULT_SIZES = (1_000_000, 10_000_000)

@@ -14,7 +14,7 @@ from testbed.auth.models import User
 from testbed.extensions import db
 from testbed.timeutil import utcnow
 
-TOKEN_PREFIX = "tb_"
+TOKEN_PREFIX = "tb_"  # noqa: S105  (marks the text as a testbed token; not a secret)
 PREFIX_SHOWN = len(TOKEN_PREFIX) + 6
 MAX_NAME = 120
 # Noting each use at most once a minute keeps a busy client from writing on every call.
@@ -41,9 +41,7 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     if len(name) > MAX_NAME:
         raise ValueError(f"keep the name under {MAX_NAME} characters")
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user=user, name=name, token_hash=digest(text), prefix=text[:PREFIX_SHOWN]
-    )
+    token = ApiToken(user=user, name=name, token_hash=digest(text), prefix=text[:PREFIX_SHOWN])
     db.session.add(token)
     db.session.flush()
     record(

@@ -22,10 +22,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import PathConverter
 
 from testbed.api import schemas
-from testbed.api.services import Refused
 from testbed.api.auth import Unauthenticated, bearer_token, note_use, user_for_token
+from testbed.api.services import Refused
 from testbed.auth.access import EVERYONE, PERMISSIONS, can
 from testbed.extensions import csrf, db
 from testbed.files.definition import KEY_PATTERN
@@ -36,6 +37,20 @@ from testbed.pilots.services import InvalidField
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated requests carry no cookie session, so CSRF does not apply.
 csrf.exempt(blueprint)
+
+
+class AnyRest(PathConverter):
+    """The rest of an address, line breaks included (``path`` stops at one)."""
+
+    regex = r"[\s\S]*?"
+    part_isolating = False
+
+
+@blueprint.record_once
+def register_converter(state) -> None:
+    # Before the catch-all route below is added to the application's map.
+    state.app.url_map.converters["any_rest"] = AnyRest
+
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -133,6 +148,7 @@ def endpoint(
                 return error_response(error)
             return render(operation, reply)
 
+        handle.permission = operation.permission
         blueprint.add_url_rule(rule, endpoint=view.__name__, view_func=handle, methods=[method])
         return handle
 
@@ -141,6 +157,7 @@ def endpoint(
 
 def prepare(operation: Operation, path: dict[str, Any]) -> dict[str, Any]:
     """The view's arguments, once the request has passed every check the operation declares."""
+    g.api_pilot = None
     if operation.permission:
         authorise(operation.permission)
     arguments = dict(path)
@@ -208,7 +225,7 @@ def check_version(pilot: Pilot, if_match: str | None) -> None:
     if "*" in versions:
         return
     if not all(version.isdigit() for version in versions):
-        message = "If-Match must name the pilot's version, such as \"3\""
+        message = 'If-Match must name the pilot\'s version, such as "3"'
         raise ApiError(400, message, [{"message": message, "field": "If-Match"}])
     if str(pilot.version) not in versions:
         raise ApiError(409, CONFLICT.format(current=pilot.version, expected=header[:40]))
@@ -243,7 +260,9 @@ def csv_text(data: bytes) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         message = "not UTF-8 text: save the file as 'CSV UTF-8'"
-        raise ApiError(422, f"line {line} is {message}", [{"message": message, "line": line}]) from None
+        raise ApiError(
+            422, f"line {line} is {message}", [{"message": message, "line": line}]
+        ) from None
 
 
 def invalid(error: ValidationError, where: str) -> ApiError:
@@ -372,7 +391,7 @@ def server_error(error):
     return error_response(ApiError(500, "something went wrong on our side; nothing was saved"))
 
 
-@blueprint.route("/<path:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@blueprint.route("/<any_rest:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(rest: str):
     """Addresses and methods the API does not have, answered in JSON like everything else."""
     adapter = current_app.url_map.bind_to_environ(request.environ)

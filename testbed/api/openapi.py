@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,7 +21,7 @@ ERROR_MEANINGS = {
     "what is stored.",
     413: "The body is too large.",
     415: "The body is not in a media type this operation reads.",
-    422: "The request breaks a rule; `errors` names each field (and line or item) at fault.",
+    422: "The request breaks a rule; 'errors' names each field (and line or item) at fault.",
     428: "This change needs If-Match with the pilot's version.",
 }
 INTRODUCTION = """\
@@ -37,10 +38,10 @@ between is refused with 409 instead of being overwritten.
 """
 
 
+@cache
 def document() -> dict[str, Any]:
-    models = _models()
-    pairs = [(model, mode) for model, mode in models]
-    keys, definitions = models_json_schema(pairs, ref_template=REF)
+    """The description of every declared operation (built once: operations are fixed)."""
+    keys, definitions = models_json_schema(_models(), ref_template=REF)
     names = {pair: value["$ref"].rsplit("/", 1)[-1] for pair, value in keys.items()}
     paths: dict[str, dict] = {}
     for operation in OPERATIONS:
@@ -130,7 +131,7 @@ def _parameters(operation: Operation) -> list[dict]:
                 "name": "If-Match",
                 "in": "header",
                 "required": operation.if_match == "required",
-                "description": "The pilot's version as its ETag gave it, such as \"3\".",
+                "description": 'The pilot\'s version as its ETag gave it, such as "3".',
                 "schema": {"type": "string", "maxLength": 80},
             }
         )
@@ -163,7 +164,9 @@ def _request_body(operation: Operation, names: dict) -> dict:
 def _responses(operation: Operation, names: dict) -> dict:
     success = {
         "description": operation.responses.get(operation.status, "Success."),
-        "content": {"application/json": {"schema": _ref(operation.response, "serialization", names)}},
+        "content": {
+            "application/json": {"schema": _ref(operation.response, "serialization", names)}
+        },
     }
     headers = {}
     if operation.on_pilot:
@@ -179,7 +182,9 @@ def _responses(operation: Operation, names: dict) -> dict:
     for status, meaning in operation.responses.items():
         if status != operation.status:
             responses[str(status)] = {**success, "description": meaning}
-    error = {"content": {"application/json": {"schema": _ref(schemas.Error, "serialization", names)}}}
+    error = {
+        "content": {"application/json": {"schema": _ref(schemas.Error, "serialization", names)}}
+    }
     for status in _error_statuses(operation):
         responses[str(status)] = {"description": ERROR_MEANINGS[status], **error}
     return responses

@@ -53,7 +53,10 @@ def revoke_token(token_id: int):
     if RevokeForm().validate_on_submit():
         if auth.revoke_token(token, _user()):
             db.session.commit()
-            flash(f"Token '{token.name}' revoked: systems using it are refused from now on.", "success")
+            flash(
+                f"Token '{token.name}' revoked: systems using it are refused from now on.",
+                "success",
+            )
         else:
             flash(f"Token '{token.name}' was revoked already.", "success")
     return redirect(url_for(".tokens"))
@@ -160,15 +163,29 @@ def describe(schema: dict) -> str:
     if kind == "object":
         extra = schema.get("additionalProperties")
         return "object of " + describe(extra) if isinstance(extra, dict) else "object"
-    words = {"string": "text", "integer": "whole number", "number": "number", "boolean": "true or false", "null": "null"}
+    words = {
+        "string": "text",
+        "integer": "whole number",
+        "number": "number",
+        "boolean": "true or false",
+        "null": "null",
+    }
     text = words.get(kind, kind or "anything")
     if schema.get("format") in ("date", "date-time"):
         text = schema["format"]
     limits = []
     if "minimum" in schema or "exclusiveMinimum" in schema:
-        limits.append(f"above {schema['exclusiveMinimum']}" if "exclusiveMinimum" in schema else f"from {schema['minimum']}")
+        limits.append(
+            f"above {schema['exclusiveMinimum']}"
+            if "exclusiveMinimum" in schema
+            else f"from {schema['minimum']}"
+        )
     if "maximum" in schema or "exclusiveMaximum" in schema:
-        limits.append(f"below {schema['exclusiveMaximum']}" if "exclusiveMaximum" in schema else f"to {schema['maximum']}")
+        limits.append(
+            f"below {schema['exclusiveMaximum']}"
+            if "exclusiveMaximum" in schema
+            else f"to {schema['maximum']}"
+        )
     if "maxLength" in schema:
         limits.append(f"at most {schema['maxLength']} characters")
     return f"{text} ({', '.join(limits)})" if limits else text

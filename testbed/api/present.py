@@ -151,7 +151,15 @@ def batch(batch: ImportBatch) -> schemas.Batch:
     return schemas.Batch.model_validate(
         {
             name: getattr(batch, name)
-            for name in ("id", "origin", "source", "rows", "digest", "idempotency_key", "created_at")
+            for name in (
+                "id",
+                "origin",
+                "source",
+                "rows",
+                "digest",
+                "idempotency_key",
+                "created_at",
+            )
         }
     )
 

@@ -5,9 +5,17 @@ OpenAPI document its components, so the document cannot drift from the code.
 """
 
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    StringConstraints,
+    model_validator,
+)
 
 from testbed.pilots.models import (
     DESIGNS,
@@ -49,6 +57,7 @@ def one_of(values: tuple[str, ...]):
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 Positive = Annotated[int, Field(ge=1, le=MAX_INT)]
 Share = Annotated[float, Field(gt=0, lt=1)]
+
 
 def _in_utc(moment: datetime) -> datetime:
     # The store keeps naive UTC times; JSON answers say which zone they are in.
@@ -278,7 +287,9 @@ class HypothesisFieldsIn(Schema):
 
 
 class HypothesisCreate(HypothesisFieldsIn):
-    key: identifier(40) | None = Field(default=None, description="Such as H2; the next free one if left out.")
+    key: identifier(40) | None = Field(
+        default=None, description="Such as H2; the next free one if left out."
+    )
 
 
 class HypothesisUpdate(Schema):
@@ -401,15 +412,28 @@ class SuggestionQuery(PageQuery):
 class ObservationIn(Schema):
     """One observation, as one row of an observations CSV file."""
 
-    metric: identifier(80)
+    metric: identifier(80) = Field(description="The key of one of the pilot's metrics.")
     group: one_of(GROUPS)
-    value: float
-    denominator: float | None = None
-    period: one_of(PERIODS) | None = None
-    unit: free_text(120) | None = None
+    value: float = Field(
+        description="0 or 1 for a proportion; the numerator for a ratio; "
+        "a whole number inside the scale for a score."
+    )
+    denominator: float | None = Field(
+        default=None, description="Ratios only: the denominator (for cost per contact: contacts)."
+    )
+    period: one_of(PERIODS) | None = Field(
+        default=None, description="pre (before the pilot started) or post (when left out)."
+    )
+    unit: free_text(120) | None = Field(
+        default=None, description="The site, team, agent or customer the row belongs to."
+    )
     date: Day | None = Field(default=None, description="The day observed, such as 2025-01-31.")
-    iteration: Positive | None = None
-    covariate: float | None = None
+    iteration: Positive | None = Field(
+        default=None, description="The number of the iteration it was observed in."
+    )
+    covariate: float | None = Field(
+        default=None, description="The same unit's value before the pilot (CUPED)."
+    )
 
 
 class ObservationList(RootModel[list[ObservationIn]]):
@@ -566,3 +590,33 @@ class PilotReturns(Answer):
     status: str
     returns: Returns | None = Field(description="Null when the pilot has no financial case.")
 
+
+# Pages, each with its own name in the OpenAPI document.
+
+
+class PilotPage(Page[Pilot]):
+    """A page of pilots."""
+
+
+class MetricPage(Page[Metric]):
+    """A page of metrics."""
+
+
+class HypothesisPage(Page[Hypothesis]):
+    """A page of hypotheses."""
+
+
+class IterationPage(Page[Iteration]):
+    """A page of iterations."""
+
+
+class SuggestionPage(Page[Suggestion]):
+    """A page of suggestions."""
+
+
+class BatchPage(Page[Batch]):
+    """A page of batches of observations."""
+
+
+class ReturnsPage(Page[PilotReturns]):
+    """A page of pilots' returns."""

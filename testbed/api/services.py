@@ -89,7 +89,10 @@ def _partner(partner: schemas.PartnerIn) -> Partner | pilots.NewPartner:
     if existing is not None:
         return existing
     return pilots.NewPartner(
-        name=partner.name, segment=partner.segment, size=partner.size, key_account=partner.key_account
+        name=partner.name,
+        segment=partner.segment,
+        size=partner.size,
+        key_account=partner.key_account,
     )
 
 
@@ -229,7 +232,9 @@ def add_suggestion(pilot: Pilot, body: schemas.SuggestionCreate, *, by: User) ->
 def move_suggestion(suggestion: Suggestion, body: schemas.SuggestionMove, *, by: User) -> None:
     iteration = None
     if body.iteration is not None:
-        iteration = next((i for i in suggestion.pilot.iterations if i.number == body.iteration), None)
+        iteration = next(
+            (i for i in suggestion.pilot.iterations if i.number == body.iteration), None
+        )
         if iteration is None:
             raise InvalidField("iteration", f"the pilot has no iteration {body.iteration}")
     suggestions.move(
@@ -323,7 +328,9 @@ def _check_rows(pilot: Pilot, text: str, json_rows: bool) -> None:
             message = f"a unit has at most {UNIT_LENGTH} characters"
             problems = [LoadError("body", message, line, None, "unit")]
         count += len(problems)
-        errors.extend(_error(problem, json_rows) for problem in problems[: MAX_ERRORS - len(errors)])
+        errors.extend(
+            _error(problem, json_rows) for problem in problems[: MAX_ERRORS - len(errors)]
+        )
     if count:
         where = "item" if json_rows else "line"
         first = errors[0]

@@ -45,6 +45,7 @@ def register_pages(state) -> None:
     state.app.register_blueprint(pages)
 
 
+# The index and the description need no token: clients and tools read them first.
 @blueprint.get("/")
 def index():
     return jsonify(
@@ -65,16 +66,16 @@ def openapi():
     return jsonify(document())
 
 
-def commit() -> None:
-    db.session.commit()
-
-
 # Who am I ---------------------------------------------------------------------------------
 
 
 @endpoint(
-    "GET", "/me", summary="The token's user, role and permissions", tag="account",
-    response=schemas.Me, permission="pilot.view",
+    "GET",
+    "/me",
+    summary="The token's user, role and permissions",
+    tag="account",
+    response=schemas.Me,
+    permission="pilot.view",
 )
 def get_me():
     return present.me(api_user(), api_token())
@@ -84,31 +85,46 @@ def get_me():
 
 
 @endpoint(
-    "GET", "/pilots", summary="List pilots", tag="pilots",
-    response=schemas.Page[schemas.Pilot], permission="pilot.view", query=schemas.PilotQuery,
+    "GET",
+    "/pilots",
+    summary="List pilots",
+    tag="pilots",
+    response=schemas.PilotPage,
+    permission="pilot.view",
+    query=schemas.PilotQuery,
 )
 def list_pilots(query: schemas.PilotQuery):
     statement = select(Pilot).order_by(Pilot.name, Pilot.id)
     if query.status:
         statement = statement.where(Pilot.status == query.status)
-    return schemas.Page[schemas.Pilot](**paginate(statement, query, present.pilot))
+    return schemas.PilotPage(**paginate(statement, query, present.pilot))
 
 
 @endpoint(
-    "POST", "/pilots", summary="Register a pilot", tag="pilots", response=schemas.Pilot,
-    permission="pilot.edit", body=schemas.PilotCreate, status=201,
+    "POST",
+    "/pilots",
+    summary="Register a pilot",
+    tag="pilots",
+    response=schemas.Pilot,
+    permission="pilot.edit",
+    body=schemas.PilotCreate,
+    status=201,
 )
 def create_pilot(body: schemas.PilotCreate):
     """A new pilot starts as a draft or as active; a partner not known yet is created."""
     with service_errors():
         pilot = services.create_pilot(body, by=api_user())
-    commit()
+    db.session.commit()
     location = url_for(".get_pilot", slug=pilot.slug)
     return Reply(present.pilot(pilot), headers={"Location": location, "ETag": f'"{pilot.version}"'})
 
 
 @endpoint(
-    "GET", "/pilots/<slug>", summary="One pilot", tag="pilots", response=schemas.Pilot,
+    "GET",
+    "/pilots/<slug>",
+    summary="One pilot",
+    tag="pilots",
+    response=schemas.Pilot,
     permission="pilot.view",
 )
 def get_pilot(pilot: Pilot):
@@ -116,14 +132,20 @@ def get_pilot(pilot: Pilot):
 
 
 @endpoint(
-    "PATCH", "/pilots/<slug>", summary="Change a pilot", tag="pilots", response=schemas.Pilot,
-    permission="pilot.edit", body=schemas.PilotUpdate, if_match="required",
+    "PATCH",
+    "/pilots/<slug>",
+    summary="Change a pilot",
+    tag="pilots",
+    response=schemas.Pilot,
+    permission="pilot.edit",
+    body=schemas.PilotUpdate,
+    if_match="required",
 )
 def update_pilot(pilot: Pilot, body: schemas.PilotUpdate):
     """Only the fields sent change. The status follows the pilot lifecycle."""
     with service_errors():
         services.update_pilot(pilot, body, by=api_user())
-    commit()
+    db.session.commit()
     return present.pilot(pilot)
 
 
@@ -131,29 +153,44 @@ def update_pilot(pilot: Pilot, body: schemas.PilotUpdate):
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/metrics", summary="A pilot's metrics", tag="metrics",
-    response=schemas.Page[schemas.Metric], permission="pilot.view", query=schemas.PageQuery,
+    "GET",
+    "/pilots/<slug>/metrics",
+    summary="A pilot's metrics",
+    tag="metrics",
+    response=schemas.MetricPage,
+    permission="pilot.view",
+    query=schemas.PageQuery,
 )
 def list_metrics(pilot: Pilot, query: schemas.PageQuery):
     statement = select(Metric).where(Metric.pilot_id == pilot.id).order_by(Metric.id)
-    return schemas.Page[schemas.Metric](**paginate(statement, query, present.metric))
+    return schemas.MetricPage(**paginate(statement, query, present.metric))
 
 
 @endpoint(
-    "POST", "/pilots/<slug>/metrics", summary="Add a metric", tag="metrics",
-    response=schemas.Metric, permission="pilot.edit", body=schemas.MetricCreate, status=201,
+    "POST",
+    "/pilots/<slug>/metrics",
+    summary="Add a metric",
+    tag="metrics",
+    response=schemas.Metric,
+    permission="pilot.edit",
+    body=schemas.MetricCreate,
+    status=201,
     if_match="optional",
 )
 def create_metric(pilot: Pilot, body: schemas.MetricCreate):
     with service_errors():
         metric = services.add_metric(pilot, body, by=api_user())
-    commit()
+    db.session.commit()
     return present.metric(metric)
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/metrics/<int:metric_id>", summary="One metric", tag="metrics",
-    response=schemas.Metric, permission="pilot.view",
+    "GET",
+    "/pilots/<slug>/metrics/<int:metric_id>",
+    summary="One metric",
+    tag="metrics",
+    response=schemas.Metric,
+    permission="pilot.view",
 )
 def get_metric(pilot: Pilot, metric_id: int):
     return present.metric(in_pilot(pilot, Metric, metric_id, "metric"))
@@ -171,40 +208,60 @@ def in_pilot(pilot: Pilot, model, object_id: int, name: str):
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/hypotheses", summary="A pilot's hypotheses", tag="hypotheses",
-    response=schemas.Page[schemas.Hypothesis], permission="pilot.view", query=schemas.PageQuery,
+    "GET",
+    "/pilots/<slug>/hypotheses",
+    summary="A pilot's hypotheses",
+    tag="hypotheses",
+    response=schemas.HypothesisPage,
+    permission="pilot.view",
+    query=schemas.PageQuery,
 )
 def list_hypotheses(pilot: Pilot, query: schemas.PageQuery):
     statement = select(Hypothesis).where(Hypothesis.pilot_id == pilot.id).order_by(Hypothesis.id)
-    return schemas.Page[schemas.Hypothesis](**paginate(statement, query, present.hypothesis))
+    return schemas.HypothesisPage(**paginate(statement, query, present.hypothesis))
 
 
 @endpoint(
-    "POST", "/pilots/<slug>/hypotheses", summary="Pre-register a hypothesis", tag="hypotheses",
-    response=schemas.Hypothesis, permission="pilot.edit", body=schemas.HypothesisCreate,
-    status=201, if_match="optional",
+    "POST",
+    "/pilots/<slug>/hypotheses",
+    summary="Pre-register a hypothesis",
+    tag="hypotheses",
+    response=schemas.Hypothesis,
+    permission="pilot.edit",
+    body=schemas.HypothesisCreate,
+    status=201,
+    if_match="optional",
 )
 def create_hypothesis(pilot: Pilot, body: schemas.HypothesisCreate):
     """The metric (and predictor) are keys of the pilot's metrics. A hypothesis whose metric
     has observations already is locked at once."""
     with service_errors():
         hypothesis = services.register_hypothesis(pilot, body, by=api_user())
-    commit()
+    db.session.commit()
     return present.hypothesis(hypothesis)
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/hypotheses/<int:hypothesis_id>", summary="One hypothesis",
-    tag="hypotheses", response=schemas.Hypothesis, permission="pilot.view",
+    "GET",
+    "/pilots/<slug>/hypotheses/<int:hypothesis_id>",
+    summary="One hypothesis",
+    tag="hypotheses",
+    response=schemas.Hypothesis,
+    permission="pilot.view",
 )
 def get_hypothesis(pilot: Pilot, hypothesis_id: int):
     return present.hypothesis(in_pilot(pilot, Hypothesis, hypothesis_id, "hypothesis"))
 
 
 @endpoint(
-    "PATCH", "/pilots/<slug>/hypotheses/<int:hypothesis_id>", summary="Change a hypothesis",
-    tag="hypotheses", response=schemas.Hypothesis, permission="pilot.edit",
-    body=schemas.HypothesisUpdate, if_match="required",
+    "PATCH",
+    "/pilots/<slug>/hypotheses/<int:hypothesis_id>",
+    summary="Change a hypothesis",
+    tag="hypotheses",
+    response=schemas.Hypothesis,
+    permission="pilot.edit",
+    body=schemas.HypothesisUpdate,
+    if_match="required",
 )
 def update_hypothesis(pilot: Pilot, hypothesis_id: int, body: schemas.HypothesisUpdate):
     """Once observations arrived the hypothesis is locked: a change then needs a reason and
@@ -212,7 +269,7 @@ def update_hypothesis(pilot: Pilot, hypothesis_id: int, body: schemas.Hypothesis
     hypothesis = in_pilot(pilot, Hypothesis, hypothesis_id, "hypothesis")
     with service_errors():
         services.update_hypothesis(hypothesis, body, by=api_user())
-    commit()
+    db.session.commit()
     return present.hypothesis(hypothesis)
 
 
@@ -220,33 +277,48 @@ def update_hypothesis(pilot: Pilot, hypothesis_id: int, body: schemas.Hypothesis
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/iterations", summary="A pilot's iterations", tag="iterations",
-    response=schemas.Page[schemas.Iteration], permission="pilot.view", query=schemas.PageQuery,
+    "GET",
+    "/pilots/<slug>/iterations",
+    summary="A pilot's iterations",
+    tag="iterations",
+    response=schemas.IterationPage,
+    permission="pilot.view",
+    query=schemas.PageQuery,
 )
 def list_iterations(pilot: Pilot, query: schemas.PageQuery):
     adopted = adopted_suggestions(pilot)
     statement = select(Iteration).where(Iteration.pilot_id == pilot.id).order_by(Iteration.number)
-    return schemas.Page[schemas.Iteration](
+    return schemas.IterationPage(
         **paginate(statement, query, lambda i: present.iteration(i, adopted.get(i.id, [])))
     )
 
 
 @endpoint(
-    "POST", "/pilots/<slug>/iterations", summary="Log an iteration", tag="iterations",
-    response=schemas.Iteration, permission="pilot.edit", body=schemas.IterationCreate,
-    status=201, if_match="optional",
+    "POST",
+    "/pilots/<slug>/iterations",
+    summary="Log an iteration",
+    tag="iterations",
+    response=schemas.Iteration,
+    permission="pilot.edit",
+    body=schemas.IterationCreate,
+    status=201,
+    if_match="optional",
 )
 def create_iteration(pilot: Pilot, body: schemas.IterationCreate):
     """Suggestions it adopts must be accepted; they become incorporated in this iteration."""
     with service_errors():
         iteration = services.log_iteration(pilot, body, by=api_user())
-    commit()
+    db.session.commit()
     return present.iteration(iteration, adopted_suggestions(pilot).get(iteration.id, []))
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/iterations/<int:iteration_id>", summary="One iteration",
-    tag="iterations", response=schemas.Iteration, permission="pilot.view",
+    "GET",
+    "/pilots/<slug>/iterations/<int:iteration_id>",
+    summary="One iteration",
+    tag="iterations",
+    response=schemas.Iteration,
+    permission="pilot.view",
 )
 def get_iteration(pilot: Pilot, iteration_id: int):
     iteration = in_pilot(pilot, Iteration, iteration_id, "iteration")
@@ -257,41 +329,59 @@ def get_iteration(pilot: Pilot, iteration_id: int):
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/suggestions", summary="A pilot's suggestions", tag="suggestions",
-    response=schemas.Page[schemas.Suggestion], permission="pilot.view",
+    "GET",
+    "/pilots/<slug>/suggestions",
+    summary="A pilot's suggestions",
+    tag="suggestions",
+    response=schemas.SuggestionPage,
+    permission="pilot.view",
     query=schemas.SuggestionQuery,
 )
 def list_suggestions(pilot: Pilot, query: schemas.SuggestionQuery):
     statement = select(Suggestion).where(Suggestion.pilot_id == pilot.id).order_by(Suggestion.id)
     if query.status:
         statement = statement.where(Suggestion.status == query.status)
-    return schemas.Page[schemas.Suggestion](**paginate(statement, query, present.suggestion))
+    return schemas.SuggestionPage(**paginate(statement, query, present.suggestion))
 
 
 @endpoint(
-    "POST", "/pilots/<slug>/suggestions", summary="Suggest an idea to the pilot team",
-    tag="suggestions", response=schemas.Suggestion, permission="suggestion.add",
-    body=schemas.SuggestionCreate, status=201,
+    "POST",
+    "/pilots/<slug>/suggestions",
+    summary="Suggest an idea to the pilot team",
+    tag="suggestions",
+    response=schemas.Suggestion,
+    permission="suggestion.add",
+    body=schemas.SuggestionCreate,
+    status=201,
 )
 def create_suggestion(pilot: Pilot, body: schemas.SuggestionCreate):
     with service_errors():
         suggestion = services.add_suggestion(pilot, body, by=api_user())
-    commit()
+    db.session.commit()
     return present.suggestion(suggestion)
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/suggestions/<int:suggestion_id>", summary="One suggestion",
-    tag="suggestions", response=schemas.Suggestion, permission="pilot.view",
+    "GET",
+    "/pilots/<slug>/suggestions/<int:suggestion_id>",
+    summary="One suggestion",
+    tag="suggestions",
+    response=schemas.Suggestion,
+    permission="pilot.view",
 )
 def get_suggestion(pilot: Pilot, suggestion_id: int):
     return present.suggestion(in_pilot(pilot, Suggestion, suggestion_id, "suggestion"))
 
 
 @endpoint(
-    "POST", "/pilots/<slug>/suggestions/<int:suggestion_id>/moves",
-    summary="Move a suggestion along its path", tag="suggestions", response=schemas.Suggestion,
-    permission="suggestion.decide", body=schemas.SuggestionMove, if_match="optional",
+    "POST",
+    "/pilots/<slug>/suggestions/<int:suggestion_id>/moves",
+    summary="Move a suggestion along its path",
+    tag="suggestions",
+    response=schemas.Suggestion,
+    permission="suggestion.decide",
+    body=schemas.SuggestionMove,
+    if_match="optional",
 )
 def move_suggestion(pilot: Pilot, suggestion_id: int, body: schemas.SuggestionMove):
     """new → under_review → accepted → incorporated (in an iteration), or declined with a
@@ -299,7 +389,7 @@ def move_suggestion(pilot: Pilot, suggestion_id: int, body: schemas.SuggestionMo
     suggestion = in_pilot(pilot, Suggestion, suggestion_id, "suggestion")
     with service_errors():
         services.move_suggestion(suggestion, body, by=api_user())
-    commit()
+    db.session.commit()
     return present.suggestion(suggestion)
 
 
@@ -307,9 +397,16 @@ def move_suggestion(pilot: Pilot, suggestion_id: int, body: schemas.SuggestionMo
 
 
 @endpoint(
-    "POST", "/pilots/<slug>/observations", summary="Push a batch of observations",
-    tag="observations", response=schemas.Batch, permission="observations.upload",
-    body=schemas.ObservationList, csv_body=True, status=201, headers=IDEMPOTENCY_KEY,
+    "POST",
+    "/pilots/<slug>/observations",
+    summary="Push a batch of observations",
+    tag="observations",
+    response=schemas.Batch,
+    permission="observations.upload",
+    body=schemas.ObservationList,
+    csv_body=True,
+    status=201,
+    headers=IDEMPOTENCY_KEY,
     responses={
         201: "The batch was stored.",
         200: "This Idempotency-Key stored this same batch before: nothing new was stored.",
@@ -332,23 +429,31 @@ def push_observations(pilot: Pilot, body):
         )
     if replayed:
         return Reply(present.batch(batch), status=200)
-    commit()
+    db.session.commit()
     return present.batch(batch)
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/batches", summary="The batches of observations stored",
-    tag="observations", response=schemas.Page[schemas.Batch], permission="pilot.view",
+    "GET",
+    "/pilots/<slug>/batches",
+    summary="The batches of observations stored",
+    tag="observations",
+    response=schemas.BatchPage,
+    permission="pilot.view",
     query=schemas.PageQuery,
 )
 def list_batches(pilot: Pilot, query: schemas.PageQuery):
     statement = select(ImportBatch).where(ImportBatch.pilot_id == pilot.id).order_by(ImportBatch.id)
-    return schemas.Page[schemas.Batch](**paginate(statement, query, present.batch))
+    return schemas.BatchPage(**paginate(statement, query, present.batch))
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/batches/<int:batch_id>", summary="One batch of observations",
-    tag="observations", response=schemas.Batch, permission="pilot.view",
+    "GET",
+    "/pilots/<slug>/batches/<int:batch_id>",
+    summary="One batch of observations",
+    tag="observations",
+    response=schemas.Batch,
+    permission="pilot.view",
 )
 def get_batch(pilot: Pilot, batch_id: int):
     return present.batch(in_pilot(pilot, ImportBatch, batch_id, "batch"))
@@ -358,17 +463,26 @@ def get_batch(pilot: Pilot, batch_id: int):
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/results", summary="Every hypothesis against its baseline",
-    tag="results", response=schemas.Report, permission="pilot.view", query=schemas.ReportQuery,
+    "GET",
+    "/pilots/<slug>/results",
+    summary="Every hypothesis against its baseline",
+    tag="results",
+    response=schemas.Report,
+    permission="pilot.view",
+    query=schemas.ReportQuery,
 )
 def get_results(pilot: Pilot, query: schemas.ReportQuery):
-    """The same objects as `testbed analyze --json`; the returns are at /returns."""
+    """The same objects as testbed analyze --json prints; the returns are at /returns."""
     return present.report(report_for(pilot, query.correction))
 
 
 @endpoint(
-    "GET", "/pilots/<slug>/returns", summary="A pilot's returns", tag="returns",
-    response=schemas.PilotReturns, permission="finance.view",
+    "GET",
+    "/pilots/<slug>/returns",
+    summary="A pilot's returns",
+    tag="returns",
+    response=schemas.PilotReturns,
+    permission="finance.view",
 )
 def get_returns(pilot: Pilot):
     """ROI, NPV, IRR and payback from the measured effects, with intervals, and the chance
@@ -377,14 +491,18 @@ def get_returns(pilot: Pilot):
 
 
 @endpoint(
-    "GET", "/returns", summary="Every pilot's returns", tag="returns",
-    response=schemas.Page[schemas.PilotReturns], permission="finance.view",
+    "GET",
+    "/returns",
+    summary="Every pilot's returns",
+    tag="returns",
+    response=schemas.ReturnsPage,
+    permission="finance.view",
     query=schemas.PilotQuery,
 )
 def list_returns(query: schemas.PilotQuery):
     statement = select(Pilot).order_by(Pilot.name, Pilot.id)
     if query.status:
         statement = statement.where(Pilot.status == query.status)
-    return schemas.Page[schemas.PilotReturns](
+    return schemas.ReturnsPage(
         **paginate(statement, query, lambda p: present.returns(p, report_for(p)["returns"]))
     )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+
+import numpy as np
 
 from testbed.files.errors import LoadError
 from testbed.pilots.models import Metric
 from testbed.store.models import GROUPS, PERIODS
-from testbed.store.services import ObservationChunk
+from testbed.store.services import ObservationChunk, cycle_collector_paused
 
 OBSERVATION_COLUMNS = (
     "metric",
@@ -44,6 +46,10 @@ CHUNK_ROWS = 20_000
 
 class CellError(ValueError):
     """A bad cell; the reader adds the file, line and column."""
+
+
+class Unvouched(ValueError):
+    """A chunk the column-wise check cannot vouch for; it is checked row by row."""
 
 
 class Header:
@@ -90,25 +96,144 @@ def read_observations(
 def parse_observations(
     path, lines: Iterable[str], metrics: dict[str, Metric], iterations: set[int] | None = None
 ) -> Iterator[ObservationChunk]:
-    """Yield checked observations from CSV text; ``path`` names it in errors."""
+    """Yield checked observations from CSV text; ``path`` names it in errors.
+
+    A chunk is checked column by column, each distinct text once, because a
+    check per cell would cost more than storing the row. A chunk that check
+    cannot vouch for is checked again row by row, which finds its first bad
+    cell and names that cell's line and column.
+    """
     reader = csv.reader(lines)
     header = Header(path, _first_row(path, reader), OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
-    chunk = ObservationChunk()
+    while True:
+        with cycle_collector_paused():
+            chunk = _next_chunk(path, reader, header, metrics, iterations)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def _next_chunk(path, reader, header: Header, metrics, iterations) -> ObservationChunk | None:
+    """The next ``CHUNK_ROWS`` rows, checked; None at the end of the file."""
+    rows, line_numbers = _next_rows(reader)
+    if not rows:
+        return None
+    try:
+        return _checked_columns(rows, header, metrics, iterations)
+    except ValueError:
+        return _checked_rows(path, rows, line_numbers, header, metrics, iterations)
+
+
+def _next_rows(reader) -> tuple[list[list[str]], list[int]]:
+    """Up to ``CHUNK_ROWS`` rows that are not blank, and the line each ends on."""
+    rows, line_numbers = [], []
     for row in reader:
-        if not row:
-            continue
-        _check_width(path, reader.line_num, row, header)
+        if row:
+            rows.append(row)
+            line_numbers.append(reader.line_num)
+            if len(rows) == CHUNK_ROWS:
+                break
+    return rows, line_numbers
+
+
+def _checked_rows(path, rows, line_numbers, header: Header, metrics, iterations):
+    """The rows checked one by one; raises LoadError at the first bad cell."""
+    chunk = ObservationChunk()
+    for row, line in zip(rows, line_numbers, strict=True):
+        _check_width(path, line, row, header)
         try:
             _append_observation(chunk, row, header, metrics, iterations)
         except CellError as error:
             name = error.args[1]
-            raise LoadError(
-                path, error.args[0], reader.line_num, header.position[name] + 1, name
-            ) from None
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk
-            chunk = ObservationChunk()
-    yield chunk
+            raise LoadError(path, error.args[0], line, header.position[name] + 1, name) from None
+    return chunk
+
+
+def _checked_columns(rows, header: Header, metrics, iterations) -> ObservationChunk:
+    """The rows checked column by column; raises ValueError where they need a closer look.
+
+    Every value is the one ``_observation`` gives for its cell, and this accepts
+    no row that ``_observation`` refuses: a bad cell anywhere raises, and the
+    rows are then checked one by one.
+    """
+    width = len(header.names)
+    if any(len(row) != width for row in rows):
+        raise Unvouched("rows of another width")
+    columns = dict(zip(header.names, zip(*rows, strict=True), strict=True))
+    missing = ("",) * len(rows)  # an absent column reads as empty cells
+
+    def column(name: str) -> Sequence[str]:
+        return columns.get(name, missing)
+
+    metric = _each_distinct(column("metric"), lambda text: _metric(text.strip(), metrics))
+    value = _floats(column("value"))
+    denominator = _optional_floats(column("denominator"))
+    covariate = _optional_floats(column("covariate"))
+    _check_columns_for_kind(metric, value, denominator)
+    return ObservationChunk(
+        metric=metric,
+        group=_each_distinct(column("group"), lambda text: _choice(text.strip(), GROUPS, "group")),
+        period=_each_distinct(
+            column("period"), lambda text: _choice(text.strip() or "post", PERIODS, "period")
+        ),
+        iteration=_each_distinct(
+            column("iteration"), lambda text: _iteration(text.strip(), iterations)
+        ),
+        unit=_each_distinct(column("unit"), lambda text: text.strip() or None),
+        day=_each_distinct(column("date"), lambda text: _date(text.strip())),
+        value=value,
+        denominator=denominator,
+        covariate=covariate,
+    )
+
+
+def _each_distinct(cells: Sequence[str], convert: Callable[[str], object]) -> list:
+    """``convert`` applied to every cell, calling it once per distinct text."""
+    converted = {text: convert(text) for text in set(cells)}
+    return list(map(converted.__getitem__, cells))
+
+
+def _floats(cells: Sequence[str]) -> list[float]:
+    """The cells as numbers, as ``_number`` reads them; raises ValueError otherwise."""
+    numbers = list(map(float, cells))
+    if not np.isfinite(numbers).all():
+        raise Unvouched("a number that is not finite")
+    return numbers
+
+
+def _optional_floats(cells: Sequence[str]) -> list[float | None]:
+    """The cells as ``_optional_number`` reads them; raises ValueError otherwise."""
+    if not any(cells):
+        return [None] * len(cells)
+    numbers = [float(text) if text else None for text in cells]
+    if not np.isfinite([number for number in numbers if number is not None]).all():
+        raise Unvouched("a number that is not finite")
+    return numbers
+
+
+def _check_columns_for_kind(metric: list[Metric], value, denominator) -> None:
+    """What ``_check_value_for_kind`` refuses in a row, refused for all rows at once."""
+    values = np.array(value)
+    denominators = np.array(denominator, dtype=float)  # None becomes NaN: the rest is finite
+    kinds = list(dict.fromkeys(metric))
+    index = {each: i for i, each in enumerate(kinds)}
+    position = np.fromiter(map(index.__getitem__, metric), np.intp, len(metric))
+    for i, each in enumerate(kinds):
+        if not _suits_kind(each, values[position == i], denominators[position == i]):
+            raise Unvouched(f"a value that does not suit metric '{each.key}'")
+
+
+def _suits_kind(metric: Metric, values: np.ndarray, denominators: np.ndarray) -> bool:
+    if metric.kind == "proportion" and not np.isin(values, (0.0, 1.0)).all():
+        return False
+    if metric.kind == "ratio" and not (denominators > 0).all():
+        return False
+    if metric.kind != "ratio" and not np.isnan(denominators).all():
+        return False
+    scale = metric.scale
+    return not scale or bool(
+        ((values == np.trunc(values)) & (values >= scale[0]) & (values <= scale[1])).all()
+    )
 
 
 def scan_observations(
