@@ -32,7 +32,7 @@ from testbed.suggestions.services import add_suggestion
 
 # Bounded so the whole run (25 operations) takes about a minute on a two-core
 # machine, and derandomized so every run sends the same requests.
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 40
 ID_MODELS = {
     "metric_id": Metric,
     "hypothesis_id": Hypothesis,
