@@ -13,7 +13,9 @@ process on the loopback interface, requests each page with that session:
 
 Every page is first requested for a few seconds (each worker computes and
 caches its reports), then measured. wrk counts requests per second, latency
-percentiles, responses other than 2xx/3xx, and socket errors.
+percentiles, responses other than 2xx/3xx, and socket errors. On a PostgreSQL
+server on this machine, the CPU time its backends for the benchmark database
+spent during the run is read from ``/proc``, per request: what sizes a server.
 
 Run from the project root (needs ``wrk``: ``apt-get install wrk``)::
 
@@ -39,7 +41,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from run import DATA_DIR, describe_machine, load_average
 
@@ -64,6 +66,7 @@ class Load:
     requests: int
     errors: int  # responses other than 2xx/3xx, and socket errors
     load_average: str
+    database_cpu_ms: float | None  # PostgreSQL's CPU time per request, when it runs here
 
 
 def main() -> None:
@@ -188,7 +191,10 @@ def sign_in() -> str:
 def measure(url: str, workers: int, page: str, cookie: str, args) -> Load:
     wrk(page, cookie, WARM_UP_SECONDS, args)
     average = load_average()
+    cpu_before = database_cpu_seconds(url)
     output = wrk(page, cookie, args.duration, args)
+    cpu_after = database_cpu_seconds(url)
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
     return Load(
         database="postgresql" if url.startswith("postgres") else "sqlite",
         workers=workers,
@@ -196,10 +202,42 @@ def measure(url: str, workers: int, page: str, cookie: str, args) -> Load:
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         p50_ms=latency(output, "50%"),
         p99_ms=latency(output, "99%"),
-        requests=int(re.search(r"(\d+) requests in", output).group(1)),
+        requests=requests,
         errors=errors(output),
         load_average=average,
+        database_cpu_ms=per_request(cpu_before, cpu_after, requests),
     )
+
+
+def database_cpu_seconds(url: str) -> dict[int, float] | None:
+    """CPU seconds so far of each PostgreSQL backend serving the database, if it runs here."""
+    host = urlsplit(url).hostname
+    if not url.startswith("postgres") or host not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    import psycopg
+
+    conninfo = re.sub(r"^postgres(ql)?(\+psycopg)?://", "postgresql://", url)
+    with psycopg.connect(conninfo) as connection:
+        pids = connection.execute(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    return {pid: process_cpu_seconds(pid) for (pid,) in pids}
+
+
+def process_cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def per_request(before: dict | None, after: dict | None, requests: int) -> float | None:
+    if before is None or after is None or not requests:
+        return None
+    spent = sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+    return 1000 * spent / requests
 
 
 def wrk(page: str, cookie: str, seconds: int, args) -> str:
@@ -246,13 +284,17 @@ def format_load(load: Load) -> str:
 
 def print_table(loads: list[Load]) -> None:
     print()
-    print("| database | workers | page | requests/s | p50 ms | p99 ms | requests | errors |")
-    print("|---|--:|---|--:|--:|--:|--:|--:|")
+    print(
+        "| database | workers | page | requests/s | p50 ms | p99 ms | requests | errors | "
+        "database CPU ms per request |"
+    )
+    print("|---|--:|---|--:|--:|--:|--:|--:|--:|")
     for load in loads:
+        cpu = "—" if load.database_cpu_ms is None else f"{load.database_cpu_ms:.2f}"
         print(
             f"| {load.database} | {load.workers} | `{load.page}` | "
             f"{load.requests_per_second:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | "
-            f"{load.requests:,} | {load.errors} |"
+            f"{load.requests:,} | {load.errors} | {cpu} |"
         )
 
 
