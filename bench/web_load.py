@@ -13,9 +13,10 @@ process on the loopback interface, requests each page with that session:
 
 Every page is first requested for a few seconds (each worker computes and
 caches its reports), then measured. wrk counts requests per second, latency
-percentiles, responses other than 2xx/3xx, and socket errors. On a PostgreSQL
-server on this machine, the CPU time its backends for the benchmark database
-spent during the run is read from ``/proc``, per request: what sizes a server.
+percentiles, responses other than 2xx/3xx, and socket errors. The CPU time the
+gunicorn workers spent during the run is read from ``/proc``, per request, and
+so is that of the PostgreSQL backends of the benchmark database when the
+server runs on this machine: what sizes the machines.
 
 Run from the project root (needs ``wrk``: ``apt-get install wrk``)::
 
@@ -66,6 +67,7 @@ class Load:
     requests: int
     errors: int  # responses other than 2xx/3xx, and socket errors
     load_average: str
+    app_cpu_ms: float  # the gunicorn workers' CPU time per request
     database_cpu_ms: float | None  # PostgreSQL's CPU time per request, when it runs here
 
 
@@ -78,12 +80,12 @@ def main() -> None:
     build_demo(url)
     loads = []
     for workers in args.workers:
-        with served(url, workers) as log:
+        with served(url, workers) as server:
             cookie = sign_in()
             for page in PAGES:
-                loads.append(measure(url, workers, page, cookie, args))
+                loads.append(measure(url, server, page, cookie, args))
                 print(format_load(loads[-1]), flush=True)
-        check_log(log)
+        check_log(server.log)
     print_table(loads)
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(load) for load in loads]), encoding="utf-8")
@@ -117,9 +119,10 @@ class served:
 
     def __init__(self, url: str, workers: int):
         self.url, self.workers = url, workers
-        self.log = DATA_DIR / f"web-gunicorn-{workers}.log"
+        database = "postgresql" if url.startswith("postgres") else "sqlite"
+        self.log = DATA_DIR / f"web-gunicorn-{database}-{workers}.log"
 
-    def __enter__(self) -> Path:
+    def __enter__(self) -> served:
         environment = {
             **os.environ,
             "TESTBED_ENV": "production",
@@ -134,7 +137,13 @@ class served:
             command, cwd=PROJECT, env=environment, stdout=self.stream, stderr=self.stream
         )
         wait_until_healthy(self.process)
-        return self.log
+        return self
+
+    def workers_cpu_seconds(self) -> float:
+        """CPU seconds so far of the workers (the master's children)."""
+        master = self.process.pid
+        children = Path(f"/proc/{master}/task/{master}/children").read_text(encoding="utf-8")
+        return sum(process_cpu_seconds(int(pid)) for pid in children.split())
 
     def __exit__(self, *_exc) -> None:
         self.process.send_signal(signal.SIGTERM)
@@ -188,16 +197,16 @@ def sign_in() -> str:
     return cookie
 
 
-def measure(url: str, workers: int, page: str, cookie: str, args) -> Load:
+def measure(url: str, server: served, page: str, cookie: str, args) -> Load:
     wrk(page, cookie, WARM_UP_SECONDS, args)
     average = load_average()
-    cpu_before = database_cpu_seconds(url)
+    cpu_before, app_before = database_cpu_seconds(url), server.workers_cpu_seconds()
     output = wrk(page, cookie, args.duration, args)
-    cpu_after = database_cpu_seconds(url)
+    cpu_after, app_after = database_cpu_seconds(url), server.workers_cpu_seconds()
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     return Load(
         database="postgresql" if url.startswith("postgres") else "sqlite",
-        workers=workers,
+        workers=server.workers,
         page=page,
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         p50_ms=latency(output, "50%"),
@@ -205,6 +214,7 @@ def measure(url: str, workers: int, page: str, cookie: str, args) -> Load:
         requests=requests,
         errors=errors(output),
         load_average=average,
+        app_cpu_ms=1000 * (app_after - app_before) / max(requests, 1),
         database_cpu_ms=per_request(cpu_before, cpu_after, requests),
     )
 
@@ -286,15 +296,15 @@ def print_table(loads: list[Load]) -> None:
     print()
     print(
         "| database | workers | page | requests/s | p50 ms | p99 ms | requests | errors | "
-        "database CPU ms per request |"
+        "app CPU ms per request | database CPU ms per request |"
     )
-    print("|---|--:|---|--:|--:|--:|--:|--:|--:|")
+    print("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|")
     for load in loads:
         cpu = "—" if load.database_cpu_ms is None else f"{load.database_cpu_ms:.2f}"
         print(
             f"| {load.database} | {load.workers} | `{load.page}` | "
             f"{load.requests_per_second:,.0f} | {load.p50_ms:.1f} | {load.p99_ms:.1f} | "
-            f"{load.requests:,} | {load.errors} | {cpu} |"
+            f"{load.requests:,} | {load.errors} | {load.app_cpu_ms:.2f} | {cpu} |"
         )
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -93,11 +91,10 @@ class BatchWriter:
     def add(self, chunk: ObservationChunk) -> None:
         if not len(chunk):
             return
-        with cycle_collector_paused():
-            columns = ChunkColumns.of(chunk)
-            columns.set_shifts(chunk)
-            self._insert_rows(chunk, columns.metric_ids)
-            self._accumulate(chunk, columns)
+        columns = ChunkColumns.of(chunk)
+        columns.set_shifts(chunk)
+        self._insert_rows(chunk, columns.metric_ids)
+        self._accumulate(chunk, columns)
         self.batch.rows += len(chunk)
 
     def add_summary(
@@ -200,24 +197,6 @@ class BatchWriter:
         ]
         if rows:
             db.session.execute(ValueCount.__table__.insert(), rows)
-
-
-@contextmanager
-def cycle_collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector for a step that makes a container per row.
-
-    Such a step (reading or storing a chunk of rows) frees every one of them
-    by reference counting. Left running, the collector would count them as
-    survivors and walk every object of the process again every few chunks:
-    a third of a large import's time, for no garbage.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class CellTotals:
