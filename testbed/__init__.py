@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, render_template
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from testbed import database  # noqa: F401  (registers the SQLite connection settings)
 from testbed.config import from_environment
-from testbed.extensions import csrf, db, login_manager, migrate
+from testbed.extensions import csrf, db, limiter, login_manager, migrate
 from testbed.logs import register_logging
 from testbed.security import register_security_headers
 
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -33,6 +35,17 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_HOPS reverse proxies, read the client's address and scheme from them.
+
+    Only as many hops as configured are trusted: with none, a client could name
+    any address in X-Forwarded-For and escape the per-address sign-in limit.
+    """
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def register_extensions(app: Flask) -> None:
     from testbed import models  # noqa: F401  (every table must be known to the metadata)
 
@@ -40,12 +53,15 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from testbed.api.views import blueprint as api
     from testbed.auth.access import can
     from testbed.auth.admin import blueprint as admin
+    from testbed.auth.security_log import register_security_log
+    from testbed.auth.throttle import register_throttling
     from testbed.auth.views import blueprint as auth
     from testbed.finance.views import blueprint as finance
     from testbed.health import blueprint as health
@@ -56,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (health, auth, admin, pilots, results, suggestions, finance, api):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
+    register_throttling(app)
+    register_security_log(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Extension singletons, so feature modules never import the application."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -25,3 +27,5 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Each limit names its own key (account or address); the default is the client address.
+limiter = Limiter(key_func=get_remote_address)

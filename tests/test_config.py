@@ -13,8 +13,29 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
         from_environment(tmp_path, {"TESTBED_ENV": "production"})
 
 
+def test_production_refuses_to_start_without_a_shared_rate_limit_store(tmp_path):
+    environment = {"TESTBED_ENV": "production", "SECRET_KEY": "s3cret"}
+    with pytest.raises(ConfigError, match="TESTBED_RATELIMIT_STORAGE_URL must name a shared"):
+        from_environment(tmp_path, environment)
+    with pytest.raises(ConfigError, match="TESTBED_RATELIMIT_STORAGE_URL"):
+        from_environment(tmp_path, environment | {"TESTBED_RATELIMIT_STORAGE_URL": "memory://"})
+
+
+def test_development_counts_sign_in_failures_in_memory_and_trusts_no_proxy(tmp_path):
+    config = from_environment(tmp_path, {})
+    assert config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["PROXY_HOPS"] == 0
+
+
 def test_production_with_a_secret_key_uses_secure_cookies(tmp_path):
-    config = from_environment(tmp_path, {"TESTBED_ENV": "production", "SECRET_KEY": "s3cret"})
+    config = from_environment(
+        tmp_path,
+        {
+            "TESTBED_ENV": "production",
+            "SECRET_KEY": "s3cret",
+            "TESTBED_RATELIMIT_STORAGE_URL": "redis://127.0.0.1:6379/0",
+        },
+    )
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["SECRET_KEY"] == "s3cret"
 

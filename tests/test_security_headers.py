@@ -31,6 +31,7 @@ def test_every_response_carries_the_security_headers(client, path):
 def test_production_adds_hsts(tmp_path, monkeypatch):
     monkeypatch.setenv("TESTBED_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "a production secret")
+    monkeypatch.setenv("TESTBED_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0")
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite'}"})
     response = app.test_client().get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -23,6 +23,8 @@ ERROR_MEANINGS = {
     415: "The body is not in a media type this operation reads.",
     422: "The request breaks a rule; 'errors' names each field (and line or item) at fault.",
     428: "This change needs If-Match with the pilot's version.",
+    429: "Too many requests without a valid token from this address; 'Retry-After' says "
+    "when to try again.",
 }
 INTRODUCTION = """\
 The JSON API of testbed: pilots, their metrics, hypotheses, iterations and suggestions,
@@ -193,7 +195,7 @@ def _responses(operation: Operation, names: dict) -> dict:
 def _error_statuses(operation: Operation) -> list[int]:
     statuses = set()
     if operation.permission:
-        statuses.add(401)
+        statuses.update((401, 429))
     if role_limited(operation.permission):
         statuses.add(403)
     if operation.path_parameters:

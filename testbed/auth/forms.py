@@ -14,10 +14,12 @@ from wtforms.validators import (
 
 from testbed.auth.models import ROLES
 from testbed.auth.services import (
+    COMMON_PASSWORD,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     find_department,
     find_user,
+    is_common_password,
 )
 
 ROLE_LABELS = {
@@ -35,7 +37,15 @@ class LoginForm(FlaskForm):
     submit = SubmitField("Sign in")
 
 
-def _password_field(label: str) -> PasswordField:
+def _not_common(form, field) -> None:
+    # The services refuse it too; checking here puts the message next to the field.
+    if field.data and is_common_password(field.data):
+        raise ValidationError(COMMON_PASSWORD[:1].upper() + COMMON_PASSWORD[1:] + ".")
+
+
+def _password_field(
+    label: str, description: str = "Pass it on privately.", autocomplete: str | None = None
+) -> PasswordField:
     return PasswordField(
         label,
         validators=[
@@ -45,8 +55,11 @@ def _password_field(label: str) -> PasswordField:
                 MAX_PASSWORD_LENGTH,
                 f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
             ),
+            _not_common,
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters. Pass it on privately.",
+        description=f"At least {MIN_PASSWORD_LENGTH} characters, not a common password. "
+        + description,
+        render_kw={"autocomplete": autocomplete} if autocomplete else None,
     )
 
 
@@ -113,6 +126,25 @@ class PasswordForm(FlaskForm):
         validators=[InputRequired(), EqualTo("password", "The two passwords differ.")],
     )
     submit = SubmitField("Set the password")
+
+
+class ChangePasswordForm(FlaskForm):
+    """A signed-in user's own change of password."""
+
+    current = PasswordField(
+        "Current password",
+        validators=[InputRequired(), Length(max=256)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _password_field(
+        "New password", "A few unrelated words are strong and easy to type.", "new-password"
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[InputRequired(), EqualTo("password", "The two passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change the password")
 
 
 class DepartmentForm(FlaskForm):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from testbed.audit import record
-from testbed.auth.models import ROLES, Department, User
+from testbed.auth.models import PASSWORD_METHOD, ROLES, Department, User
+from testbed.auth.sessions import end_sessions_of
 from testbed.extensions import db
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
+COMMON_PASSWORDS_REFUSED = 10_000
+COMMON_PASSWORD = (
+    f"this password is among the {COMMON_PASSWORDS_REFUSED:,} most common ones, "
+    "which attackers try first: choose another, such as a few unrelated words"
+)
 
 
 def create_user(
@@ -21,7 +31,7 @@ def create_user(
         raise ValueError(f"'{email}' is not an e-mail address")
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
-    _check_password(password)
+    check_new_password(password)
     if find_user(email) is not None:
         raise ValueError(f"a user with the e-mail {email} exists already")
     user = User(email=email, role=role, name=name, department=department)
@@ -37,9 +47,18 @@ def find_user(email: str) -> User | None:
 
 def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
-    if user is None or not user.active or not user.check_password(password):
+    if user is None:
+        # Hash anyway, so the time taken does not tell which e-mails have an account.
+        check_password_hash(_unknown_account_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
         return None
     return user
+
+
+@cache
+def _unknown_account_hash() -> str:
+    return generate_password_hash("no account has this password", method=PASSWORD_METHOD)
 
 
 def department_named(name: str) -> Department:
@@ -102,24 +121,65 @@ def set_active(user: User, active: bool, *, actor: str, user_id: int | None = No
         return
     if not active:
         _keep_an_admin(user, "deactivate")
+        end_sessions_of(user)
     user.active = active
     db.session.flush()
     _record("reactivated" if active else "deactivated", user, actor, user_id, user.email)
 
 
 def reset_password(user: User, password: str, *, actor: str, user_id: int | None = None) -> None:
-    """Give a user a new password, to be passed on to them and changed."""
-    _check_password(password)
-    user.set_password(password)
-    db.session.flush()
+    """Give a user a new password, to be passed on to them; it signs them out everywhere."""
+    _replace_password(user, password)
     _record("password_reset", user, actor, user_id, user.email)
 
 
-def _check_password(password: str) -> None:
+def change_own_password(user: User, current: str, new: str) -> None:
+    """A user's own change of password; it signs them out everywhere (the caller signs in anew)."""
+    if not user.check_password(current):
+        raise ValueError("the current password is wrong")
+    _replace_password(user, new)
+    _record("password_changed", user, user.email, user.id, user.email)
+
+
+def _replace_password(user: User, password: str) -> None:
+    # Whoever knew the old password may hold a session opened with it.
+    check_new_password(password)
+    user.set_password(password)
+    end_sessions_of(user)
+    db.session.flush()
+
+
+def check_new_password(password: str) -> None:
+    """The rules for every new password, wherever it is set (ASVS 2.1); change them only here.
+
+    8 to 128 characters and nothing else about their make-up: composition rules
+    push people to predictable patterns (``Password1!``), while a long phrase of
+    ordinary words is strong. What is refused is a password attackers try first.
+    """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise ValueError(
             f"the password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"
         )
+    if is_common_password(password):
+        raise ValueError(COMMON_PASSWORD)
+
+
+def is_common_password(password: str) -> bool:
+    return password.lower() in _common_passwords()
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    """The first 10,000 of zxcvbn's 30,000 passwords ranked by how often they leaked.
+
+    ASVS 2.1.7 asks for the top 1,000 or 10,000. We stop at 10,000: an online
+    attacker, held to 10 failed sign-ins per account every 15 minutes, gets
+    through the head of the list long before its tail, and the tail (rarer,
+    less reliably ranked) would mostly refuse passwords nobody is guessing.
+    Entries shorter than the minimum length are refused anyway and left out.
+    """
+    ranked = FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_REFUSED]
+    return frozenset(word for word in ranked if len(word) >= MIN_PASSWORD_LENGTH)
 
 
 def active_admin_count() -> int:

@@ -1,0 +1,121 @@
+"""Limits on failed sign-ins and failed API tokens, so passwords and tokens cannot be guessed.
+
+Only failures count: a person who signs in, or a system whose token works, is
+never held up by its own successes.
+
+- 10 failed sign-ins per account (the e-mail typed, in lower case) per 15
+  minutes: an attacker guessing one account's password gets 40 tries an hour,
+  while a person who forgot theirs has ample room before asking an admin.
+- 50 failed sign-ins per client address per 15 minutes: one address trying
+  many accounts (password spraying) is stopped, while an office behind one
+  address with a few people mistyping is not.
+- 50 requests with a missing or wrong API token per address per 15 minutes.
+
+The counts live in ``RATELIMIT_STORAGE_URI`` (Redis in production, shared by
+every worker). Behind reverse proxies the address is the one ``ProxyFix``
+reads from ``X-Forwarded-For`` (``TESTBED_PROXY_HOPS``).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from flask import Flask, current_app, g, render_template, request
+from flask_limiter.util import get_remote_address
+
+from testbed.auth.security_log import throttled_sign_in
+from testbed.extensions import limiter
+
+FAILED_SIGN_INS_PER_ACCOUNT = "10 per 15 minutes"
+FAILED_SIGN_INS_PER_ADDRESS = "50 per 15 minutes"
+FAILED_TOKENS_PER_ADDRESS = "50 per 15 minutes"
+
+
+def _limit(name: str, default: str):
+    def provider() -> str:
+        return current_app.config.get(name, default)
+
+    return provider
+
+
+def _account() -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    # An empty key makes the extension skip the limit: a form without an e-mail fails anyway.
+    return f"account:{email}" if email else ""
+
+
+def _address() -> str:
+    return f"address:{get_remote_address()}"
+
+
+def note_failed_sign_in() -> None:
+    """Count this request against the sign-in limits (the view calls it on wrong credentials)."""
+    g.sign_in_failed = True
+
+
+def _sign_in_failed(response) -> bool:
+    return g.get("sign_in_failed", False)
+
+
+def _token_refused(response) -> bool:
+    return response.status_code == 401
+
+
+def _token_message() -> str:
+    return f"too many requests without a valid API token from this address: {_retry_phrase()}"
+
+
+sign_in_per_account = limiter.limit(
+    _limit("FAILED_SIGN_INS_PER_ACCOUNT", FAILED_SIGN_INS_PER_ACCOUNT),
+    key_func=_account,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+)
+sign_in_per_address = limiter.limit(
+    _limit("FAILED_SIGN_INS_PER_ADDRESS", FAILED_SIGN_INS_PER_ADDRESS),
+    key_func=_address,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+)
+token_per_address = limiter.shared_limit(
+    _limit("FAILED_TOKENS_PER_ADDRESS", FAILED_TOKENS_PER_ADDRESS),
+    scope="api-token",
+    key_func=_address,
+    deduct_when=_token_refused,
+    error_message=_token_message,
+)
+
+
+def register_throttling(app: Flask) -> None:
+    from testbed.api.endpoint import blueprint as api
+    from testbed.api.endpoint import http_error
+
+    # The same limit object each time, so a second application does not count twice.
+    token_per_address(api)
+
+    @app.errorhandler(429)
+    def too_many(error):
+        if request.blueprint == api.name:
+            return http_error(error)
+        if request.endpoint == "auth.login":
+            throttled_sign_in(request.form.get("email", ""))
+        seconds = _seconds_to_wait()
+        page = render_template("auth/throttled.html", minutes=_minutes(seconds))
+        return page, 429, {"Retry-After": str(seconds)}
+
+
+def _seconds_to_wait() -> int:
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def _retry_phrase() -> str:
+    minutes = _minutes(_seconds_to_wait())
+    return f"try again in {minutes} minute{'s' if minutes != 1 else ''}"

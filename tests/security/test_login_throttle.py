@@ -1,0 +1,173 @@
+"""Failed sign-ins and failed API tokens are limited per account and per client address."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+import redis
+
+from testbed import create_app
+from testbed.api.auth import create_token
+from testbed.extensions import db
+from tests.security.browsers import PASSWORD, Browser, account
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+WRONG = "not the password"  # noqa: S105
+
+
+def sign_in(browser: Browser, email: str, password: str = WRONG, forwarded_for: str = ""):
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return browser.post("/login", data={"email": email, "password": password}, headers=headers)
+
+
+def minutes_to_wait(response) -> int:
+    found = re.search(r"Try again in (\d+) minutes?\.", response.get_data(as_text=True))
+    assert found, "the page says when to try again"
+    return int(found.group(1))
+
+
+def test_the_eleventh_attempt_after_ten_failures_on_an_account_is_refused(app):
+    account()
+    browser = Browser(app)
+    for attempt in range(10):
+        email = "ines@example.org" if attempt % 2 else "INES@Example.org "
+        failed = sign_in(browser, email)
+        assert failed.status_code == 200
+        assert "Wrong e-mail or password." in failed.get_data(as_text=True)
+
+    throttled = sign_in(browser, "ines@example.org", PASSWORD)
+
+    assert throttled.status_code == 429
+    assert 1 <= minutes_to_wait(throttled) <= 15
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    assert throttled.headers["X-Frame-Options"] == "DENY"
+    assert "default-src 'self'" in throttled.headers["Content-Security-Policy"]
+    assert not browser.is_signed_in()
+    assert browser.get("/login").status_code == 200
+
+
+@pytest.fixture
+def small_limits(app):
+    app.config["FAILED_SIGN_INS_PER_ACCOUNT"] = "2 per 15 minutes"
+    app.config["FAILED_SIGN_INS_PER_ADDRESS"] = "3 per 15 minutes"
+    app.config["FAILED_TOKENS_PER_ADDRESS"] = "2 per 15 minutes"
+    return app
+
+
+def test_only_failures_count(small_limits):
+    account()
+    for _ in range(4):
+        Browser(small_limits).sign_in("ines@example.org")
+    browser = Browser(small_limits)
+    assert sign_in(browser, "ines@example.org").status_code == 200
+    assert sign_in(browser, "ines@example.org").status_code == 200
+    assert sign_in(browser, "ines@example.org", PASSWORD).status_code == 429
+
+
+def test_an_account_held_back_does_not_hold_back_another(small_limits):
+    account(), account("dana@example.org")
+    browser = Browser(small_limits)
+    for _ in range(2):
+        sign_in(browser, "ines@example.org")
+    assert sign_in(browser, "ines@example.org", PASSWORD).status_code == 429
+    assert sign_in(browser, "dana@example.org", PASSWORD).status_code == 302
+
+
+def test_one_address_trying_many_accounts_is_held_back(small_limits):
+    account("dana@example.org")
+    browser = Browser(small_limits)
+    for n in range(3):
+        assert sign_in(browser, f"nobody{n}@example.org").status_code == 200
+    assert sign_in(browser, "dana@example.org", PASSWORD).status_code == 429
+
+
+def test_without_proxy_hops_a_forwarded_address_is_not_believed(small_limits):
+    account("dana@example.org")
+    browser = Browser(small_limits)
+    for n in range(3):
+        sign_in(browser, f"nobody{n}@example.org", forwarded_for=f"203.0.113.{n}")
+    refused = sign_in(browser, "dana@example.org", PASSWORD, forwarded_for="198.51.100.7")
+    assert refused.status_code == 429
+
+
+@pytest.fixture
+def behind_a_proxy(app, database_url):
+    proxied = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "PROXY_HOPS": 1,
+            "FAILED_SIGN_INS_PER_ADDRESS": "3 per 15 minutes",
+        }
+    )
+    yield proxied
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def test_behind_one_proxy_the_forwarded_address_is_the_one_limited(behind_a_proxy):
+    account("dana@example.org")
+    browser = Browser(behind_a_proxy)
+    for n in range(3):
+        sign_in(browser, f"nobody{n}@example.org", forwarded_for="203.0.113.9")
+
+    refused = sign_in(browser, "dana@example.org", PASSWORD, forwarded_for="203.0.113.9")
+    assert refused.status_code == 429
+    allowed = sign_in(browser, "dana@example.org", PASSWORD, forwarded_for="198.51.100.7")
+    assert allowed.status_code == 302
+
+
+def test_wrong_api_tokens_are_limited_per_address_and_good_ones_do_not_count(small_limits):
+    ines = account()
+    _, token = create_token(ines, "nightly push")
+    db.session.commit()
+    browser = Browser(small_limits)
+    good = {"Authorization": f"Bearer {token}"}
+    for _ in range(3):
+        assert browser.get("/api/v1/me", headers=good).status_code == 200
+    for path in ("/api/v1/me", "/api/v1/pilots"):
+        assert browser.get(path, headers={"Authorization": "Bearer tb_guess"}).status_code == 401
+
+    refused = browser.get("/api/v1/me", headers=good)
+
+    assert refused.status_code == 429
+    assert refused.is_json
+    assert "try again in" in refused.get_json()["message"]
+
+
+@pytest.fixture
+def redis_app(app, database_url):
+    """The limits kept in the real Redis under a prefix of this test's own, removed after."""
+    prefix = f"testbed-test-{uuid.uuid4().hex}"
+    shared = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+            # The storage's own prefix: the extension keeps the first application's key prefix.
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": prefix},
+            "FAILED_SIGN_INS_PER_ACCOUNT": "2 per 15 minutes",
+        }
+    )
+    store = redis.Redis.from_url(REDIS_URL)
+    yield shared, store, prefix
+    for key in store.scan_iter(match=f"{prefix}:*"):
+        store.delete(key)
+    store.close()
+    with shared.app_context():
+        db.engine.dispose()
+
+
+def test_failures_are_counted_in_redis_when_it_is_the_store(redis_app):
+    shared, store, prefix = redis_app
+    account()
+    for _ in range(2):
+        assert sign_in(Browser(shared), "ines@example.org").status_code == 200
+    keys = list(store.scan_iter(match=f"{prefix}:*account:ines@example.org*"))
+    assert [int(store.get(key)) for key in keys] == [2]
+
+    assert sign_in(Browser(shared), "ines@example.org", PASSWORD).status_code == 429
