@@ -13,8 +13,9 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from testbed import PROJECT_ROOT, create_app
+from testbed import MIGRATIONS, PROJECT_ROOT, create_app
 from testbed.auth.services import create_user, department_named
+from testbed.backup import BackupError, backup_database, is_older, restore_database
 from testbed.extensions import db
 from testbed.files.errors import LoadError
 from testbed.files.export import export_pilot
@@ -44,6 +45,8 @@ def register_commands(app) -> None:
         users_group,
         serve_command,
         demo_command,
+        backup_command,
+        restore_command,
     ):
         app.cli.add_command(command)
 
@@ -122,6 +125,41 @@ def create_user_command(email: str, role: str, password: str | None, name: str):
         fail(str(error))
     db.session.commit()
     click.echo(f"created {user.email} ({user.role})")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(path: Path):
+    """Write the whole database to the new file PATH, while the app keeps running."""
+    try:
+        backup_database(db.engine, path)
+    except BackupError as error:
+        fail(f"no backup was made: {error}")
+    click.echo(f"{database_name()}: backed up to {path}")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(path: Path, yes: bool):
+    """Replace everything in the database with the backup at PATH (all or nothing)."""
+    if not yes:
+        click.confirm(f"Replace everything in {database_name()} with {path}?", abort=True, err=True)
+    # Our own open transaction would hold the locks the restore needs.
+    db.session.remove()
+    try:
+        revision = restore_database(db.engine, path, MIGRATIONS)
+    except BackupError as error:
+        fail(f"the database is unchanged: {error}")
+    click.echo(f"{database_name()}: restored from {path} (schema revision {revision})")
+    if is_older(MIGRATIONS, revision):
+        click.echo("The backup's schema is older than this code: run `testbed db upgrade`.")
+
+
+def database_name() -> str:
+    return db.engine.url.render_as_string(hide_password=True)
 
 
 @click.command("serve")

@@ -11,10 +11,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from flask import request
 from sqlalchemy import create_engine, select, text
 
 from testbed import create_app
 from testbed.config import normalise_database_url
+from testbed.database import READ_ONLY_METHODS
 from testbed.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TESTBED_TEST_DATABASE_URL")
@@ -57,6 +59,7 @@ def app(database_url, server_schema, monkeypatch):
             "WTF_CSRF_ENABLED": False,
         }
     )
+    app.teardown_request(end_a_writing_requests_transaction)
     with app.app_context():
         if server_schema is not None:
             empty_all_tables()
@@ -65,6 +68,15 @@ def app(database_url, server_schema, monkeypatch):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def end_a_writing_requests_transaction(_error) -> None:
+    # Requests in a test share the fixture's app context, so its session and a
+    # transaction a POST began with BEGIN IMMEDIATE (holding SQLite's write lock)
+    # would outlive the request; in production each request's own app context
+    # ends them. Reads keep their session, as tests look at what a page loaded.
+    if request.method not in READ_ONLY_METHODS:
+        db.session.rollback()
 
 
 def empty_all_tables() -> None:

@@ -19,7 +19,6 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import PathConverter
@@ -32,7 +31,7 @@ from testbed.extensions import csrf, db
 from testbed.files.definition import KEY_PATTERN
 from testbed.files.errors import LoadError
 from testbed.pilots.models import Pilot
-from testbed.pilots.services import InvalidField
+from testbed.pilots.services import InvalidField, pilot_at
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated requests carry no cookie session, so CSRF does not apply.
@@ -204,7 +203,7 @@ def api_token():
 def find_pilot(slug: str) -> Pilot:
     pilot = None
     if KEY_PATTERN.match(slug):
-        pilot = db.session.scalar(select(Pilot).where(Pilot.slug == slug))
+        pilot = pilot_at(slug)
     if pilot is None:
         raise ApiError(404, f"there is no pilot '{slug}'")
     return pilot
@@ -376,6 +375,11 @@ def http_error(error: HTTPException):
         413: "the body is too large",
     }.get(error.code, error.description or error.name)
     return error_response(ApiError(error.code or 500, message))
+
+
+# The application answers these codes with pages of its own; the API answers in JSON.
+for code in (400, 403, 404, 405, 413):
+    blueprint.register_error_handler(code, http_error)
 
 
 @blueprint.errorhandler(StaleDataError)

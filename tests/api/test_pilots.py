@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from testbed.audit import AuditEvent
 from testbed.auth.models import Department
 from testbed.extensions import db
 from testbed.pilots.models import Partner, Pilot
 from tests.api.conftest import count
+from tests.conftest import TEST_DATABASE_URL
 
 PILOTS = "/api/v1/pilots"
 
@@ -220,23 +222,36 @@ def test_a_bad_change_is_422_and_changes_nothing(client, innovation, loaded_pilo
     assert (pilot.status, pilot.name, pilot.end_date) == ("active", "Reminder pilot", None)
 
 
-def test_a_change_committed_in_between_is_409(client, innovation, loaded_pilot, monkeypatch):
+@pytest.mark.skipif(
+    not TEST_DATABASE_URL,
+    reason="SQLite: a writing request holds the whole database (BEGIN IMMEDIATE)",
+)
+def test_a_writing_request_holds_the_pilot_until_it_commits(
+    client, innovation, loaded_pilot, monkeypatch
+):
     from testbed.api import services
 
     original = services.pilots.update_pilot
+    refused = []
 
-    def someone_else_first(pilot, fields, *, by):
-        # Another request commits a change after this one read the pilot.
-        with db.engine.begin() as connection:
-            connection.execute(
-                Pilot.__table__.update()
-                .where(Pilot.id == pilot.id)
-                .values(version=Pilot.version + 1, summary="Theirs")
-            )
+    def someone_else_meanwhile(pilot, fields, *, by):
+        # Another connection tries to change the pilot after this request read it.
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET lock_timeout = '200ms'")
+            try:
+                connection.execute(
+                    Pilot.__table__.update()
+                    .where(Pilot.id == pilot.id)
+                    .values(version=Pilot.version + 1, summary="Theirs")
+                )
+            except OperationalError as error:
+                refused.append(error)
+            connection.rollback()
         return original(pilot, fields, by=by)
 
-    monkeypatch.setattr(services.pilots, "update_pilot", someone_else_first)
+    monkeypatch.setattr(services.pilots, "update_pilot", someone_else_meanwhile)
     response = patch(client, innovation, loaded_pilot, {"summary": "Mine"}, "*")
-    assert response.status_code == 409
+    assert response.status_code == 200
+    assert len(refused) == 1 and "lock" in str(refused[0]).lower()
     db.session.expire_all()
-    assert db.session.get(Pilot, loaded_pilot.id).summary == "Theirs"
+    assert db.session.get(Pilot, loaded_pilot.id).summary == "Mine"
