@@ -39,13 +39,16 @@ def normal_posterior(
     >>> round(mean, 6), round(sd, 6)
     (0.1, 0.070711)
     """
+    if not (math.isfinite(estimate) and math.isfinite(se) and se > 0):
+        raise ValueError(f"the estimate must be finite and its se positive, got {estimate}, {se}")
     if prior_sd is None:
         return estimate, se
-    data_precision = 1 / (se * se)
-    prior_precision = 1 / (prior_sd * prior_sd)
-    precision = data_precision + prior_precision
-    mean = (estimate * data_precision + prior_mean * prior_precision) / precision
-    return mean, math.sqrt(1 / precision)
+    _check_prior(prior_mean, prior_sd)
+    # Weights as shares of the summed variances: 1 / se² overflows for a tiny se.
+    scale = math.hypot(se, prior_sd)
+    data_weight, prior_weight = (prior_sd / scale) ** 2, (se / scale) ** 2
+    mean = estimate * data_weight + prior_mean * prior_weight
+    return mean, se / scale * prior_sd
 
 
 def expected_loss(mean: float, sd: float, direction: str) -> float:
@@ -62,7 +65,12 @@ def expected_loss(mean: float, sd: float, direction: str) -> float:
     >>> round(expected_loss(0.0, 1.0, "increase"), 6)
     0.398942
     """
+    if not (math.isfinite(mean) and math.isfinite(sd) and sd > 0):
+        raise ValueError(f"the lift needs a finite mean and a positive sd, got {mean}, {sd}")
     good = mean if direction == "increase" else -mean
+    if abs(good / sd) > 40:
+        # Beyond 40 sd the normal tail is below 1e-300: the loss is the harm or nothing.
+        return max(0.0, -good)
     return float(sd * stats.norm.pdf(good / sd) - good * stats.norm.cdf(-good / sd))
 
 

@@ -102,7 +102,8 @@ def compare_means_cuped(baseline: Comoments, pilot: Comoments, alpha: float = 0.
     p = _adjusted(pilot, theta, covariate_mean)
     result = welch_comparison(b, p, alpha, "Welch t-test on CUPED-adjusted means")
     unadjusted = baseline.x.variance / baseline.n + pilot.x.variance / pilot.n
-    reduction = 1 - (b.variance + p.variance) / unadjusted
+    # An outcome without variance has none to reduce.
+    reduction = 1 - (b.variance + p.variance) / unadjusted if unadjusted > 0 else 0.0
     return dataclasses.replace(
         result, details=result.details + (("theta", theta), ("variance_reduction", reduction))
     )

@@ -11,6 +11,9 @@ from analysis.two_sample import check_alpha
 
 APPROXIMATIONS = ("t", "normal")
 
+# Past this size the power arithmetic loses its precision, and no pilot is that large.
+LARGEST_GROUP = 1e15
+
 
 def _check_design(alpha: float, power: float, ratio: float) -> None:
     check_alpha(alpha)
@@ -18,6 +21,10 @@ def _check_design(alpha: float, power: float, ratio: float) -> None:
         raise ValueError(
             f"power must lie between alpha ({alpha}) and 1, got {power}; 0.8 is the usual choice"
         )
+    _check_ratio(ratio)
+
+
+def _check_ratio(ratio: float) -> None:
     if not (math.isfinite(ratio) and ratio > 0):
         raise ValueError(f"ratio (pilot size / baseline size) must be positive, got {ratio}")
 
@@ -65,6 +72,9 @@ def two_sample_power(
     check_alpha(alpha)
     if approximation not in APPROXIMATIONS:
         raise ValueError(f"approximation must be 't' or 'normal', got {approximation!r}")
+    if not (math.isfinite(n_baseline) and n_baseline > 0):
+        raise ValueError(f"n_baseline must be a positive group size, got {n_baseline}")
+    _check_ratio(ratio)
     n_pilot = ratio * n_baseline
     shift = abs(effect_size) * math.sqrt(n_baseline * n_pilot / (n_baseline + n_pilot))
     # The wrong-side tail is written as an upper tail with the shift negated: scipy's
@@ -140,8 +150,14 @@ def sample_size_per_group(
     smallest = 2 / min(ratio, 1.0)
     if shortfall(smallest) >= 0:
         return smallest
-    quantiles = stats.norm.isf(alpha / 2) + stats.norm.ppf(power)
-    largest = max(2 * (1 + 1 / ratio) * quantiles**2 / effect_size**2, 2 * smallest)
+    spread = float(stats.norm.isf(alpha / 2) + stats.norm.ppf(power)) / effect_size
+    textbook = 2 * (1 + 1 / ratio) * spread * spread
+    if not textbook < LARGEST_GROUP:
+        raise ValueError(
+            f"an effect of {effect_size:g} sd needs more than {LARGEST_GROUP:g} observations "
+            "per group: no pilot can detect it"
+        )
+    largest = max(textbook, 2 * smallest)
     while shortfall(largest) < 0:
         largest *= 2
     return float(optimize.brentq(shortfall, smallest, largest, xtol=1e-10, rtol=1e-12))

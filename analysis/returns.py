@@ -149,6 +149,8 @@ def irr(cashflows) -> float:
     rate = 1 / factor - 1
     # Half and double the discount factor bracket the only root.
     low, high = 1 / (2 * factor) - 1, 2 / factor - 1
+    if not low > -1:
+        raise ValueError("no IRR: the NPV is zero only at a rate indistinguishable from -100%")
     if np.sign(_npv(flows, low)) == np.sign(_npv(flows, high)):
         raise ValueError(
             f"no IRR: the NPV touches zero near a rate of {rate:.4g} without changing sign"
@@ -561,7 +563,10 @@ def _payback(flows):
 
 def _unique_discount_factor(flows):
     """The one positive real root v of sum(flows[t] * v**t), or a ValueError."""
-    roots = np.roots(flows[::-1])
+    # A last flow near zero puts a root near infinity, which is no discount factor.
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        roots = np.roots(flows[::-1])
+    roots = roots[np.isfinite(roots)]
     real = roots[np.abs(roots.imag) <= 1e-7 * np.maximum(1.0, np.abs(roots))].real
     factors = np.sort(real[real > 0])
     if factors.size == 0:

@@ -179,8 +179,9 @@ def welch_df(baseline: GroupEstimate, pilot: GroupEstimate) -> float:
     18.0
     """
     total = baseline.variance + pilot.variance
-    spread = baseline.variance**2 / (baseline.n - 1) + pilot.variance**2 / (pilot.n - 1)
-    return total * total / spread
+    # Shares of the total, so that squaring neither overflows nor underflows.
+    b, p = baseline.variance / total, pilot.variance / total
+    return 1 / (b * b / (baseline.n - 1) + p * p / (pilot.n - 1))
 
 
 def relative_lift(baseline: GroupEstimate, pilot: GroupEstimate) -> tuple[float, float] | None:
@@ -203,8 +204,9 @@ def relative_lift(baseline: GroupEstimate, pilot: GroupEstimate) -> tuple[float,
     if baseline.estimate == 0:
         return None
     b, p = baseline.estimate, pilot.estimate
-    variance = pilot.variance / b**2 + p * p * baseline.variance / b**4
-    return p / b - 1, math.sqrt(variance)
+    ratio = p / b  # divided step by step: b**4 overflows long before the lift does
+    variance = (pilot.variance + ratio * ratio * baseline.variance) / b / b
+    return ratio - 1, math.sqrt(variance)
 
 
 def relative_estimate(

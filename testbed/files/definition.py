@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Collection, Iterator
@@ -10,7 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from testbed.files.errors import LoadError
+from testbed.files.errors import LoadError, not_utf8
 from testbed.pilots.models import (
     DESIGNS,
     DIRECTIONS,
@@ -27,6 +28,8 @@ from testbed.suggestions.models import SUGGESTION_STATUSES
 # Designs analysed from rows with a test of their own, not from two groups' sums.
 ROW_DESIGNS = ("did", "its", "threshold")
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+# Whole numbers are stored in 32-bit integer columns.
+INTEGER_LIMIT = 2**31
 
 
 @dataclass(frozen=True)
@@ -36,27 +39,28 @@ class Field:
     choices: tuple[str, ...] = ()
     default: Any = None
     fields: dict | None = None  # for table and tables
+    length: int | None = None  # the width of the column text is stored in
 
 
 PARTNER = {
-    "name": Field("str", required=True),
-    "segment": Field("str", default=""),
+    "name": Field("str", required=True, length=200),
+    "segment": Field("str", default="", length=120),
     "size": Field("str", choices=PARTNER_SIZES, default="small"),
     "key_account": Field("bool", default=False),
     "key_account_reason": Field("str", default=""),
 }
 METRIC = {
     "key": Field("key", required=True),
-    "name": Field("str", required=True),
+    "name": Field("str", required=True, length=200),
     "kind": Field("str", required=True, choices=METRIC_KINDS),
     "direction": Field("str", required=True, choices=DIRECTIONS),
-    "unit": Field("str", default=""),
+    "unit": Field("str", default="", length=80),
     "indicator": Field("str", choices=INDICATORS, default="lagging"),
     "perspective": Field("str", choices=PERSPECTIVES, default="customer"),
     "scale": Field("scale"),
 }
 HYPOTHESIS = {
-    "key": Field("key", required=True),
+    "key": Field("key", required=True, length=40),
     "statement": Field("str", required=True),
     "metric": Field("key", required=True),
     "role": Field("str", required=True, choices=HYPOTHESIS_ROLES),
@@ -72,13 +76,13 @@ ITERATION = {
     "number": Field("int", required=True),
     "start_date": Field("date"),
     "end_date": Field("date"),
-    "title": Field("str", default=""),
+    "title": Field("str", default="", length=200),
     "changes": Field("str", default=""),
     "reason": Field("str", default=""),
 }
 SUGGESTION = {
-    "author": Field("str", required=True),
-    "department": Field("str", default=""),
+    "author": Field("str", required=True, length=120),
+    "department": Field("str", default="", length=120),
     "text": Field("str", required=True),
     "status": Field("str", choices=SUGGESTION_STATUSES, default="new"),
     "iteration": Field("int"),
@@ -86,7 +90,7 @@ SUGGESTION = {
     "date": Field("date"),
 }
 COST = {
-    "item": Field("str", required=True),
+    "item": Field("str", required=True, length=200),
     "amount": Field("float", required=True),
     "year": Field("int", default=0),
     "recurring": Field("bool", default=False),
@@ -98,12 +102,12 @@ BENEFIT = {
     "description": Field("str", default=""),
 }
 PROGRAMME = {
-    "name": Field("str", required=True),
+    "name": Field("str", required=True, length=200),
     "roi": Field("float", required=True),
     "description": Field("str", default=""),
 }
 FINANCE = {
-    "currency": Field("str", default="EUR"),
+    "currency": Field("str", default="EUR", length=3),
     "discount_rate": Field("float", default=0.08),
     "horizon_years": Field("int", default=3),
     "costs": Field("tables", default=[], fields=COST),
@@ -112,12 +116,12 @@ FINANCE = {
 }
 PILOT = {
     "slug": Field("key"),
-    "name": Field("str", required=True),
+    "name": Field("str", required=True, length=200),
     "status": Field("str", choices=STATUSES, default="draft"),
     "start_date": Field("date"),
     "end_date": Field("date"),
     "summary": Field("str", default=""),
-    "departments": Field("names", default=[]),
+    "departments": Field("names", default=[], length=120),
     "pilot_share": Field("share"),
     "partner": Field("table", required=True, fields=PARTNER),
     "metrics": Field("tables", default=[], fields=METRIC),
@@ -130,11 +134,14 @@ PILOT = {
 
 def read_definition(path: Path) -> dict:
     """Parse and check a ``pilot.toml``; raises LoadError naming line and column."""
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise not_utf8(path) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise _syntax_error(path, error) from None
+        raise _syntax_error(path, error, text) from None
     locator = Locator(path, text)
     definition = _check_table(data, PILOT, locator, ())
     definition.setdefault("slug", path.parent.name)
@@ -144,11 +151,14 @@ def read_definition(path: Path) -> dict:
     return definition
 
 
-def _syntax_error(path: Path, error: tomllib.TOMLDecodeError) -> LoadError:
+def _syntax_error(path: Path, error: tomllib.TOMLDecodeError, text: str) -> LoadError:
     # Python 3.11's tomllib puts the position only in the message text.
     match = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(error))
     if match is None:
-        return LoadError(path, f"not valid TOML: {error}")
+        # "(at end of document)": the place is just after the last character.
+        lines = text.split("\n")
+        message = re.sub(r" \(at end of document\)$", " at the end of the file", str(error))
+        return LoadError(path, f"not valid TOML: {message}", len(lines), len(lines[-1]) + 1)
     return LoadError(path, f"not valid TOML: {match[1]}", int(match[2]), int(match[3]))
 
 
@@ -170,6 +180,12 @@ class Locator:
             ]
         )
         return LoadError(self.path, message, line, column, field or None)
+
+    def missing(self, where: tuple, key: str, message: str) -> LoadError:
+        """The error for a key that is absent: placed at its table, naming the key."""
+        found = self.error(where, None, message)
+        field = f"{found.field}.{key}" if found.field else key
+        return LoadError(self.path, message, found.line, found.column, field)
 
     def find(self, where: tuple, key: str | None) -> tuple[int | None, int | None]:
         header = ".".join(name for name, _ in where)
@@ -212,7 +228,7 @@ def _check_table(data: dict, fields: dict, locator: Locator, where: tuple) -> di
     for name, spec in fields.items():
         if name not in data:
             if spec.required:
-                raise locator.error(where, None, f"the key '{name}' is required here")
+                raise locator.missing(where, name, f"the key '{name}' is required here")
             if spec.default is not None:
                 checked[name] = spec.default
             continue
@@ -248,6 +264,7 @@ def _convert(value, name: str, spec: Field, fail):
             raise fail(f"'{name}' must be text in quotes")
         if kind == "key" and not KEY_PATTERN.match(value):
             raise fail(f"'{value}' is not a valid key (letters, digits, _ and -)")
+        _check_text(value.strip(), name, spec, fail)
         return value.strip()
     if kind == "bool":
         if not isinstance(value, bool):
@@ -256,10 +273,14 @@ def _convert(value, name: str, spec: Field, fail):
     if kind == "int":
         if isinstance(value, bool) or not isinstance(value, int):
             raise fail(f"'{name}' must be a whole number")
+        if not -INTEGER_LIMIT < value < INTEGER_LIMIT:
+            raise fail(f"'{name}' must lie between -{INTEGER_LIMIT} and {INTEGER_LIMIT}")
         return value
     if kind in ("float", "share"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise fail(f"'{name}' must be a number")
+        if not math.isfinite(value):
+            raise fail(f"'{name}' must be a finite number")
         if kind == "share" and not 0 < value < 1:
             raise fail(f"'{name}' must lie between 0 and 1, got {value}")
         return float(value)
@@ -268,6 +289,8 @@ def _convert(value, name: str, spec: Field, fail):
     if kind == "names":
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise fail(f"'{name}' must be a list of names in quotes")
+        for each in value:
+            _check_text(each.strip(), name, spec, fail)
         return [v.strip() for v in value]
     if kind == "shares":
         if (
@@ -289,6 +312,14 @@ def _convert(value, name: str, spec: Field, fail):
             raise fail("'scale' must be two whole numbers, lowest first, such as [0, 10]")
         return (value[0], value[1])
     raise AssertionError(f"no conversion for {kind}")
+
+
+def _check_text(text: str, name: str, spec: Field, fail) -> None:
+    # The database refuses both; caught here, the message names the line.
+    if "\x00" in text:
+        raise fail(f"'{name}' holds a NUL character")
+    if spec.length is not None and len(text) > spec.length:
+        raise fail(f"'{name}' is longer than {spec.length} characters")
 
 
 def _convert_date(value, name: str, fail) -> date:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+NOT_UTF8 = "not UTF-8 text: save the file as UTF-8 (from a spreadsheet: 'CSV UTF-8')"
+
 
 class LoadError(ValueError):
     """Bad input in a pilot folder, with the file, line, column and field at fault."""
@@ -29,3 +33,17 @@ class LoadError(ValueError):
                 place += f":{self.column}"
         field = f" ({self.field})" if self.field else ""
         return f"{place}{field}: {self.message}"
+
+
+def not_utf8(path) -> LoadError:
+    """The error for a file that is not UTF-8 text, placed at its first bad byte."""
+    data = Path(path).read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line_start = data.rfind(b"\n", 0, error.start) + 1
+        line = data.count(b"\n", 0, error.start) + 1
+        # A byte-order mark is no character of the first line.
+        column = len(data[line_start : error.start].decode("utf-8-sig")) + 1
+        return LoadError(path, NOT_UTF8, line, column)
+    return LoadError(path, NOT_UTF8, 1)

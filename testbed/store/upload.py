@@ -14,7 +14,9 @@ import json
 import re
 import secrets
 import time
+import unicodedata
 from collections import Counter
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -81,7 +83,9 @@ def upload_folder() -> Path:
 
 def client_filename(name: str | None) -> str:
     """The last part of the name the browser sent, for display only."""
-    name = re.split(r"[\\/]", name or "")[-1].strip()
+    name = re.split(r"[\\/]", name or "")[-1]
+    # Control and format characters (NUL, a right-to-left override) are no part of a name.
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
     return name[:200] or "upload.csv"
 
 
@@ -164,12 +168,18 @@ def build_preview(pilot: Pilot, filename: str, text: str) -> Preview:
         preview.rows += 1
         cells[(values["metric"].key, values["group"], values["period"])] += 1
     preview.cells = [(*key, count) for key, count in sorted(cells.items())]
-    rows = csv.reader(_lines(text))
-    preview.header = next(rows, [])
-    preview.first_rows = [
-        (number, row) for number, row in enumerate(islice(rows, PREVIEW_ROWS), start=2)
-    ]
+    rows = _readable_rows(text, PREVIEW_ROWS + 1)
+    preview.header = rows[0] if rows else []
+    preview.first_rows = list(enumerate(rows[1:], start=2))
     return preview
+
+
+def _readable_rows(text: str, count: int) -> list[list[str]]:
+    """Up to ``count`` rows from the start, stopping before a line that is not CSV."""
+    rows: list[list[str]] = []
+    with suppress(csv.Error):  # the scan has reported that line with its number
+        rows.extend(islice(csv.reader(_lines(text)), count))
+    return rows
 
 
 def _lines(text: str) -> io.StringIO:
