@@ -1,0 +1,298 @@
+"""How to make each request of the access matrix: a valid one, on real objects, made afresh
+where a request uses one up (a suggestion moved on, a cost deleted, an account deactivated)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from flask.testing import FlaskClient
+
+from testbed.extensions import db
+from tests.security.world import PASSWORD, World, signed_in
+
+
+@dataclass
+class Call:
+    path: str
+    data: dict | None = None
+    json: object = None
+    headers: dict = field(default_factory=dict)
+    content_type: str | None = None
+
+
+def observations_csv(w: World) -> Call:
+    rows = "metric,group,value,iteration\n" + f"wait,baseline,{w.next()},1\n" * 2
+    return Call(f"/api/v1/pilots/{w.slug}/observations", data=rows, content_type="text/csv")
+
+
+def upload_file(w: World) -> Call:
+    rows = f"metric,group,value,iteration\nwait,pilot,{w.next()},1\n"
+    data = {"version": w.version, "file": (io.BytesIO(rows.encode()), "more.csv")}
+    return Call(
+        f"/pilots/{w.slug}/observations/upload", data=data, content_type="multipart/form-data"
+    )
+
+
+def pilot_form(w: World) -> dict:
+    return {
+        "version": w.version,
+        "name": w.pilot.name,
+        "partner": str(w.pilot.partner_id),
+        "status": w.pilot.status,
+        "summary": f"Summary {w.next()}",
+        "departments": [str(w.department().id)],
+    }
+
+
+def hypothesis_form(w: World, key: str, **fields) -> dict:
+    return {
+        "version": w.version,
+        "key": key,
+        "statement": "Reminders shorten the wait.",
+        "metric": "pilot:wait",
+        "role": "secondary",
+        "design": "concurrent",
+        "method": "fixed",
+        "alpha": "0.05",
+        "predictor": "",
+        "metric_kind": "mean",
+        "metric_direction": "decrease",
+        "metric_indicator": "lagging",
+        "metric_perspective": "customer",
+        **fields,
+    }
+
+
+def finance_form(w: World, **fields) -> dict:
+    return {"version": w.version, **fields}
+
+
+def cost_fields(w: World) -> dict:
+    return finance_form(w, item=f"Cost {w.next()}", amount="100", year="1")
+
+
+def benefit_fields(w: World) -> dict:
+    return finance_form(w, metric=str(w.fta_id), value_per_unit="5", volume_per_year="100")
+
+
+def new_benefit(w: World) -> Call:
+    w.free_metric()
+    return Call(on_pilot(w, "/finance/benefits/new"), data=benefit_fields(w))
+
+
+def if_match(w: World) -> dict:
+    return {"If-Match": f'"{w.version}"'}
+
+
+def on_pilot(w: World, rest: str = "") -> str:
+    return f"/pilots/{w.slug}{rest}"
+
+
+def in_api(w: World, rest: str = "") -> str:
+    return f"/api/v1/pilots/{w.slug}{rest}"
+
+
+# How to make each request: ``w`` is the world, ``owner`` whose object it addresses.
+# fmt: off
+REQUESTS = {
+    ("health.healthz", "GET"): lambda w, owner: Call("/healthz"),
+    ("auth.login", "GET"): lambda w, owner: Call("/login"),
+    ("auth.login", "POST"): lambda w, owner: Call(
+        "/login", data={"email": "nobody@example.org", "password": "wrong password"}),
+    ("auth.logout", "POST"): lambda w, owner: Call("/logout"),
+    ("auth.change_password", "GET"): lambda w, owner: Call("/account/password"),
+    ("auth.change_password", "POST"): lambda w, owner: Call("/account/password", data={
+        "current": PASSWORD, "password": "another long password",
+        "confirm": "another long password"}),
+    ("pilots.portfolio", "GET"): lambda w, owner: Call("/"),
+    ("pilots.new_pilot", "GET"): lambda w, owner: Call("/pilots/new"),
+    ("pilots.new_pilot", "POST"): lambda w, owner: Call("/pilots/new", data={
+        "name": f"Phone reminders {w.next()}", "partner": str(w.pilot.partner_id),
+        "status": "draft"}),
+    ("pilots.pilot", "GET"): lambda w, owner: Call(on_pilot(w)),
+    ("pilots.activity", "GET"): lambda w, owner: Call(on_pilot(w, "/activity")),
+    ("pilots.edit_pilot", "GET"): lambda w, owner: Call(on_pilot(w, "/edit")),
+    ("pilots.edit_pilot", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/edit"), data=pilot_form(w)),
+    ("pilots.new_hypothesis", "GET"): lambda w, owner: Call(on_pilot(w, "/hypotheses/new")),
+    ("pilots.new_hypothesis", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/hypotheses/new"), data=hypothesis_form(w, f"H{w.next() + 2}")),
+    ("pilots.edit_hypothesis", "GET"): lambda w, owner: Call(on_pilot(w, "/hypotheses/H2/edit")),
+    ("pilots.edit_hypothesis", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/hypotheses/H2/edit"),
+        data=hypothesis_form(w, "H2", alpha=f"0.0{w.next()}", reason="Stricter, say finance.")),
+    ("pilots.new_iteration", "GET"): lambda w, owner: Call(on_pilot(w, "/iterations/new")),
+    ("pilots.new_iteration", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/iterations/new"),
+        data={"version": w.version, "number": str(w.next() + 1), "title": "Next"}),
+    ("pilots.upload", "GET"): lambda w, owner: Call(on_pilot(w, "/observations/upload")),
+    ("pilots.upload", "POST"): lambda w, owner: upload_file(w),
+    ("pilots.upload_preview", "GET"): lambda w, owner: Call(
+        on_pilot(w, f"/observations/upload/{w.pending_upload(owner)}")),
+    ("pilots.confirm_upload", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/observations/upload/{w.pending_upload(owner)}"),
+        data={"version": w.version}),
+    ("pilots.discard_upload", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/observations/upload/{w.pending_upload(owner)}/discard")),
+    ("results.results", "GET"): lambda w, owner: Call(on_pilot(w, "/results")),
+    ("results.chart", "GET"): lambda w, owner: Call(on_pilot(w, "/charts/forest.svg")),
+    ("suggestions.pilot_suggestions", "GET"): lambda w, owner: Call(on_pilot(w, "/suggestions")),
+    ("suggestions.add", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/suggestions"), data={"text": "Call the day before.", "department": "0"}),
+    ("suggestions.suggestion", "GET"): lambda w, owner: Call(f"/suggestions/{w.suggestion().id}"),
+    ("suggestions.comment", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/suggestions/{w.suggestion().id}/comments"), data={"text": "Agreed."}),
+    ("suggestions.vote", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/suggestions/{w.suggestion().id}/vote"), data={}),
+    ("suggestions.decide", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/suggestions/{w.suggestion().id}/decision"),
+        data={"status": "under_review", "version": w.version}),
+    ("suggestions.departments", "GET"): lambda w, owner: Call("/departments"),
+    ("suggestions.department", "GET"): lambda w, owner: Call(
+        f"/departments/{w.department().id}"),
+    ("finance.portfolio", "GET"): lambda w, owner: Call("/finance"),
+    ("finance.portfolio_csv", "GET"): lambda w, owner: Call("/finance/export.csv"),
+    ("finance.pilot_finance", "GET"): lambda w, owner: Call(on_pilot(w, "/finance")),
+    ("finance.pilot_csv", "GET"): lambda w, owner: Call(on_pilot(w, "/finance.csv")),
+    ("finance.edit_plan", "GET"): lambda w, owner: Call(on_pilot(w, "/finance/plan")),
+    ("finance.edit_plan", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/finance/plan"), data=finance_form(
+            w, currency="EUR", discount_rate=str(w.next()), horizon_years="3")),
+    ("finance.add_cost", "GET"): lambda w, owner: Call(on_pilot(w, "/finance/costs/new")),
+    ("finance.add_cost", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/finance/costs/new"), data=cost_fields(w)),
+    ("finance.edit_cost", "GET"): lambda w, owner: Call(
+        on_pilot(w, f"/finance/costs/{w.cost().id}")),
+    ("finance.edit_cost", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/finance/costs/{w.cost().id}"), data=cost_fields(w)),
+    ("finance.delete_cost", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/finance/costs/{w.cost().id}/delete"), data=finance_form(w)),
+    ("finance.add_benefit", "GET"): lambda w, owner: Call(on_pilot(w, "/finance/benefits/new")),
+    ("finance.add_benefit", "POST"): lambda w, owner: new_benefit(w),
+    ("finance.edit_benefit", "GET"): lambda w, owner: Call(
+        on_pilot(w, f"/finance/benefits/{w.benefit().id}")),
+    ("finance.edit_benefit", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/finance/benefits/{w.spare_benefit().id}"), data=benefit_fields(w)),
+    ("finance.delete_benefit", "POST"): lambda w, owner: Call(
+        on_pilot(w, f"/finance/benefits/{w.spare_benefit().id}/delete"), data=finance_form(w)),
+    ("finance.programmes", "GET"): lambda w, owner: Call("/finance/programmes"),
+    ("finance.programmes", "POST"): lambda w, owner: Call(
+        "/finance/programmes", data={"name": f"Programme {w.next()}", "roi_percent": "12"}),
+    ("finance.edit_programme", "GET"): lambda w, owner: Call(
+        f"/finance/programmes/{w.programme().id}"),
+    ("finance.edit_programme", "POST"): lambda w, owner: Call(
+        f"/finance/programmes/{w.programme().id}",
+        data={"name": f"Programme {w.next()}", "roi_percent": "15"}),
+    ("finance.delete_programme", "POST"): lambda w, owner: Call(
+        f"/finance/programmes/{w.programme().id}/delete"),
+    ("admin.users", "GET"): lambda w, owner: Call("/admin/users"),
+    ("admin.users", "POST"): lambda w, owner: Call("/admin/users", data={
+        "email": f"new{w.next()}@example.org", "role": "finance", "department": "0",
+        "password": "another long password"}),
+    ("admin.user", "GET"): lambda w, owner: Call(f"/admin/users/{w.account().id}"),
+    ("admin.user", "POST"): lambda w, owner: Call(
+        f"/admin/users/{w.account().id}",
+        data={"name": "Renamed", "role": "finance", "department": "0"}),
+    ("admin.reset_password", "POST"): lambda w, owner: Call(
+        f"/admin/users/{w.account().id}/password",
+        data={"password": "another long password", "confirm": "another long password"}),
+    ("admin.deactivate", "POST"): lambda w, owner: Call(
+        f"/admin/users/{w.account().id}/deactivate"),
+    ("admin.reactivate", "POST"): lambda w, owner: Call(
+        f"/admin/users/{w.account(active=False).id}/reactivate"),
+    ("admin.departments", "GET"): lambda w, owner: Call("/admin/departments"),
+    ("admin.departments", "POST"): lambda w, owner: Call(
+        "/admin/departments", data={"name": f"Department {w.next()}"}),
+    ("admin.department", "GET"): lambda w, owner: Call(f"/admin/departments/{w.department().id}"),
+    ("admin.department", "POST"): lambda w, owner: Call(
+        f"/admin/departments/{w.department().id}", data={"name": "Operations"}),
+    ("api_pages.tokens", "GET"): lambda w, owner: Call("/account/tokens"),
+    ("api_pages.create_token", "POST"): lambda w, owner: Call(
+        "/account/tokens", data={"name": "nightly push"}),
+    ("api_pages.revoke_token", "POST"): lambda w, owner: Call(
+        f"/account/tokens/{w.token_id(owner)}/revoke"),
+    ("api_pages.documentation", "GET"): lambda w, owner: Call("/api/v1/docs"),
+    ("api.index", "GET"): lambda w, owner: Call("/api/v1/"),
+    ("api.openapi", "GET"): lambda w, owner: Call("/api/v1/openapi.json"),
+    ("api.get_me", "GET"): lambda w, owner: Call("/api/v1/me"),
+    ("api.list_pilots", "GET"): lambda w, owner: Call("/api/v1/pilots"),
+    ("api.create_pilot", "POST"): lambda w, owner: Call("/api/v1/pilots", json={
+        "name": f"Pilot {w.next()}", "partner": {"name": "Harbour Dental"}}),
+    ("api.get_pilot", "GET"): lambda w, owner: Call(in_api(w)),
+    ("api.update_pilot", "PATCH"): lambda w, owner: Call(
+        in_api(w), json={"summary": f"Summary {w.next()}"}, headers=if_match(w)),
+    ("api.list_metrics", "GET"): lambda w, owner: Call(in_api(w, "/metrics")),
+    ("api.create_metric", "POST"): lambda w, owner: Call(in_api(w, "/metrics"), json={
+        "key": f"m{w.next()}", "name": "Calls", "kind": "mean", "direction": "increase"}),
+    ("api.get_metric", "GET"): lambda w, owner: Call(
+        in_api(w, f"/metrics/{w.pilot.metric('wait').id}")),
+    ("api.list_hypotheses", "GET"): lambda w, owner: Call(in_api(w, "/hypotheses")),
+    ("api.create_hypothesis", "POST"): lambda w, owner: Call(in_api(w, "/hypotheses"), json={
+        "statement": "Reminders shorten the wait.", "metric": "wait", "role": "secondary"}),
+    ("api.get_hypothesis", "GET"): lambda w, owner: Call(
+        in_api(w, f"/hypotheses/{w.hypothesis().id}")),
+    ("api.update_hypothesis", "PATCH"): lambda w, owner: Call(
+        in_api(w, f"/hypotheses/{w.hypothesis().id}"), headers=if_match(w),
+        json={"statement": f"Restated {w.next()}.", "reason": "Clearer wording."}),
+    ("api.list_iterations", "GET"): lambda w, owner: Call(in_api(w, "/iterations")),
+    ("api.create_iteration", "POST"): lambda w, owner: Call(
+        in_api(w, "/iterations"), json={"title": "Next"}),
+    ("api.get_iteration", "GET"): lambda w, owner: Call(
+        in_api(w, f"/iterations/{w.pilot.iterations[0].id}")),
+    ("api.list_suggestions", "GET"): lambda w, owner: Call(in_api(w, "/suggestions")),
+    ("api.create_suggestion", "POST"): lambda w, owner: Call(
+        in_api(w, "/suggestions"), json={"text": "Call the day before."}),
+    ("api.get_suggestion", "GET"): lambda w, owner: Call(
+        in_api(w, f"/suggestions/{w.suggestion().id}")),
+    ("api.move_suggestion", "POST"): lambda w, owner: Call(
+        in_api(w, f"/suggestions/{w.suggestion().id}/moves"), json={"status": "under_review"}),
+    ("api.push_observations", "POST"): lambda w, owner: observations_csv(w),
+    ("api.list_batches", "GET"): lambda w, owner: Call(in_api(w, "/batches")),
+    ("api.get_batch", "GET"): lambda w, owner: Call(in_api(w, f"/batches/{w.batch().id}")),
+    ("api.get_results", "GET"): lambda w, owner: Call(in_api(w, "/results")),
+    ("api.get_returns", "GET"): lambda w, owner: Call(in_api(w, "/returns")),
+    ("api.list_returns", "GET"): lambda w, owner: Call("/api/v1/returns"),
+    ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
+    ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
+    ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),
+    ("api.unknown", "PATCH"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
+    ("api.unknown", "DELETE"): lambda w, owner: Call(in_api(w, "/metrics")),
+}
+# fmt: on
+
+
+def is_api(endpoint: str) -> bool:
+    return endpoint.startswith("api.")
+
+
+def make_call(w: World, key: tuple[str, str], owner) -> Call:
+    db.session.expire_all()
+    return REQUESTS[key](w, owner)
+
+
+def prepare(w: World, key: tuple[str, str], role: str, owner) -> tuple[FlaskClient, Call]:
+    """The browser (signed in as ``role``) or API client, and the request of ``key`` it sends.
+
+    ``owner`` is whose object the request addresses, where objects belong to someone.
+    """
+    endpoint, _ = key
+    actor = w.people.get(role)
+    call = make_call(w, key, owner)
+    if not is_api(endpoint):
+        return signed_in(w.app, actor), call
+    if actor is not None:
+        call.headers["Authorization"] = f"Bearer {w.tokens[role]}"
+    return signed_in(w.app, None), call
+
+
+def deliver(client: FlaskClient, method: str, call: Call, **extra_data):
+    if call.json is not None:
+        body = {"json": call.json}
+    elif isinstance(call.data, dict) or extra_data:
+        body = {"data": {**(call.data or {}), **extra_data}}
+    else:
+        body = {"data": call.data}
+    return client.open(
+        call.path, method=method, headers=call.headers, content_type=call.content_type, **body
+    )
