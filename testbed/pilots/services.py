@@ -15,8 +15,9 @@ from flask import abort
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import selectinload
 
-from testbed.audit import record
+from testbed.audit import AuditEvent, record
 from testbed.auth.models import Department, User
+from testbed.database import may_write
 from testbed.extensions import db
 from testbed.files.definition import KEY_PATTERN, hypothesis_problems
 from testbed.pilots.library import MetricDefinition
@@ -100,10 +101,24 @@ def actor_name(user: User) -> str:
 
 
 def pilot_or_404(slug: str) -> Pilot:
-    pilot = db.session.scalar(select(Pilot).where(Pilot.slug == slug))
+    pilot = pilot_at(slug)
     if pilot is None:
         abort(404)
     return pilot
+
+
+def pilot_at(slug: str) -> Pilot | None:
+    """The pilot at this address; its row locked until commit when the request may write.
+
+    Everything added to a pilot raises its version. Without the lock, two people
+    adding to one pilot at once on PostgreSQL would both raise it from the same
+    value and the second would fail; with it they take turns. (On SQLite a
+    writing transaction begins with BEGIN IMMEDIATE, which already does so.)
+    """
+    query = select(Pilot).where(Pilot.slug == slug)
+    if may_write():
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
 
 
 def portfolio_rows(
@@ -149,6 +164,30 @@ def portfolio_rows(
             }
         )
     return rows
+
+
+def _count(model):
+    return select(func.count()).select_from(model).scalar_subquery()
+
+
+# Every change to a pilot or to what belongs to it (observations, hypotheses,
+# iterations, suggestions, its partner) raises that pilot's version and stamps
+# ``updated_at``; a new pilot or partner adds to a count. Departments are named
+# beside pilots and in the filter without belonging to one: creating and
+# renaming them is recorded in the audit trail, whose last id then moves on.
+PORTFOLIO_STATE = select(
+    _count(Pilot),
+    select(func.sum(Pilot.version)).scalar_subquery(),
+    select(func.max(Pilot.updated_at)).scalar_subquery(),
+    _count(Partner),
+    _count(Department),
+    select(func.max(AuditEvent.id)).scalar_subquery(),
+)
+
+
+def portfolio_state() -> tuple:
+    """A summary in one query that changes whenever anything the portfolio shows changes."""
+    return tuple(db.session.execute(PORTFOLIO_STATE).one())
 
 
 def primary_result(report: dict) -> dict | None:

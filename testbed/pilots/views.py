@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from testbed.audit import AuditEvent
 from testbed.auth.access import requires
 from testbed.extensions import db
+from testbed.fragments import cached_html
 from testbed.pilots import services
 from testbed.pilots.forms import (
     ConfirmUploadForm,
@@ -25,6 +26,11 @@ from testbed.store import upload as uploads
 from testbed.store.models import ImportBatch
 
 blueprint = Blueprint("pilots", __name__)
+
+# The query string's filters, the only part of the request the portfolio reads.
+FILTERS = ("status", "department", "partner")
+# Pages of the portfolio kept: each role's, unfiltered and with the filters in use.
+PORTFOLIOS_KEPT = 64
 
 CONFLICT = "Someone else changed this pilot since you opened the page; reload and try again."
 
@@ -69,13 +75,19 @@ def show_error(form, error: ValueError) -> None:
 @blueprint.get("/")
 @requires("pilot.view")
 def portfolio():
-    filters = PortfolioFilter(request.args)
-    rows = services.portfolio_rows(**filters.filters())
+    filters = tuple(request.args.get(name, "") for name in FILTERS)
+    key = (services.portfolio_state(), user().role, filters)
+    html = cached_html("portfolio", PORTFOLIOS_KEPT, key, lambda: _render_portfolio(filters))
+    return render_template("pilots/portfolio.html", portfolio_html=html)
+
+
+def _render_portfolio(filters: tuple[str, ...]) -> str:
+    form = PortfolioFilter(request.args)
     return render_template(
-        "pilots/portfolio.html",
-        rows=rows,
-        filters=filters,
-        filtered=any(request.args.get(name) for name in ("status", "department", "partner")),
+        "pilots/_portfolio.html",
+        rows=services.portfolio_rows(**form.filters()),
+        filters=form,
+        filtered=any(filters),
         strengths=services.STRENGTHS,
     )
 

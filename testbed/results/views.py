@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, abort, make_response, render_template, request
+from markupsafe import Markup
 
 from testbed.auth.access import requires
+from testbed.fragments import cached_html
+from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 from testbed.results import charts
 from testbed.results.services import report_for
@@ -14,6 +17,8 @@ from testbed.results.services import report_for
 blueprint = Blueprint("results", __name__)
 
 TINY = 1e-4  # below this a figure on the page reads as zero
+# More than a large portfolio's pilots, so that no page pushes out another's.
+REPORTS_KEPT = 1024
 
 DESIGNS = {
     "concurrent": "pilot against baseline over the same period",
@@ -34,10 +39,27 @@ METHODS = {
 @requires("pilot.view")
 def results(slug: str):
     pilot = pilot_or_404(slug)
+    return render_template("results/results.html", pilot=pilot, report_html=report_html(pilot))
+
+
+def report_html(pilot: Pilot) -> Markup:
+    """The page's findings (verdicts, charts, progress), rendered once per pilot version.
+
+    Every change to a pilot or to what belongs to it (observations, hypotheses,
+    amendments, iterations) raises its version; the creation time tells apart
+    pilots that reuse an id after a database is rebuilt. The viewer's name, the
+    tabs they may open and the flashed messages are outside this part, and so
+    are the report's returns, which also follow finance's programmes.
+    """
+    key = (pilot.id, pilot.created_at, pilot.version)
+    return cached_html("results", REPORTS_KEPT, key, lambda: _render_report(pilot))
+
+
+def _render_report(pilot: Pilot) -> str:
     report = report_for(pilot)
     forest, skipped = charts.forest_rows(pilot, report)
     return render_template(
-        "results/results.html",
+        "results/_report.html",
         pilot=pilot,
         report=report,
         cards=charts.hypothesis_cards(pilot, report),
