@@ -12,6 +12,7 @@ from testbed.pilots.models import (
     Partner,
     Pilot,
 )
+from testbed.results.summaries import PilotSummary
 from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.suggestions.models import (
     Suggestion,
@@ -36,6 +37,7 @@ __all__ = [
     "Observation",
     "Partner",
     "Pilot",
+    "PilotSummary",
     "Programme",
     "Suggestion",
     "SuggestionComment",

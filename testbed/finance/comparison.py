@@ -9,13 +9,14 @@ from testbed.extensions import db
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
 from testbed.finance.services import benefits_of, costs_of, measured_effect, pilot_returns
 from testbed.pilots.models import Pilot
-from testbed.results.services import report_for
+from testbed.results import summaries
+from testbed.results.services import measure, programmes_digest, report_for
 
 # A programme counts as beaten when the pilot's ROI exceeds its stated ROI this often.
 BEATEN_PROBABILITY = 0.8
 
-# Returns are small, so many more are kept than whole reports: the portfolio then
-# stays fast with more pilots than the report cache holds.
+# Returns are kept in memory by pilot version and programmes, the least recently used
+# going first. They are small, so more are kept than reports.
 _RETURNS: dict[tuple, dict | None] = {}
 _RETURNS_SIZE = 4096
 
@@ -28,23 +29,33 @@ def programmes_by_roi() -> list[Programme]:
 
 
 def returns_for(pilot: Pilot, programmes: dict[str, float]) -> dict | None:
-    """The pilot's returns against ``programmes`` (name → stated ROI), from its cached report.
+    """The pilot's returns against ``programmes`` (name → stated ROI)."""
+    return returns_of([pilot], programmes)[pilot.id]
 
-    The report is cached per pilot version, which edits of the programmes do not
-    raise; when the programmes differ from those the report was computed with,
-    only the returns are redone (the hypotheses' analyses are reused).
+
+def returns_of(pilots: list[Pilot], programmes: dict[str, float]) -> dict[int, dict | None]:
+    """Each pilot's returns by id: kept in memory, stored for every process, else computed.
+
+    Computing them analyses only the hypotheses the benefit lines take their
+    effects from, without the planning and tails a report adds.
     """
-    key = (pilot.id, pilot.created_at, pilot.version, tuple(sorted(programmes.items())))
-    if key in _RETURNS:
-        return _RETURNS[key]
-    report = report_for(pilot)
-    returns = report["returns"]
-    if returns is not None and returns["programmes"] != programmes:
-        returns = pilot_returns(pilot, report["results"])
-    if len(_RETURNS) >= _RETURNS_SIZE:
-        _RETURNS.pop(next(iter(_RETURNS)), None)
-    _RETURNS[key] = returns
-    return returns
+    # In order of name, as reports have them, so that both give the same returns.
+    programmes = dict(sorted(programmes.items()))
+    name = f"returns:{programmes_digest(programmes)}"
+    return summaries.kept(
+        pilots,
+        name,
+        lambda pilot: measured_returns(pilot, programmes),
+        _RETURNS,
+        _RETURNS_SIZE,
+    )
+
+
+def measured_returns(pilot: Pilot, programmes: dict[str, float]) -> dict | None:
+    """The pilot's returns, from the effects on the metrics its benefit lines count."""
+    counted = {benefit.metric_id for benefit in benefits_of(pilot)}
+    results = [measure(h) for h in pilot.hypotheses if h.metric_id in counted]
+    return pilot_returns(pilot, results, programmes)
 
 
 def best_beaten(returns: dict | None, programmes: dict[str, float]) -> dict | None:
@@ -62,17 +73,21 @@ def best_beaten(returns: dict | None, programmes: dict[str, float]) -> dict | No
 def portfolio() -> dict:
     """Every pilot with a financial case, best ROI first, and the existing programmes.
 
-    Two queries, plus each pilot's analysis only when its returns are not cached.
+    Two queries when every pilot's returns are in memory, and one more to read
+    those stored by another process; only the others are computed.
     """
     programmes = programmes_by_roi()
     rois = {p.name: p.roi for p in programmes}
-    pilots = db.session.scalars(
-        select(Pilot).join(FinancePlan, FinancePlan.pilot_id == Pilot.id).order_by(Pilot.name)
+    pilots = list(
+        db.session.scalars(
+            select(Pilot).join(FinancePlan, FinancePlan.pilot_id == Pilot.id).order_by(Pilot.name)
+        )
     )
-    rows = []
-    for pilot in pilots:
-        returns = returns_for(pilot, rois)
-        rows.append({"pilot": pilot, "returns": returns, "beaten": best_beaten(returns, rois)})
+    returns = returns_of(pilots, rois)
+    rows = [
+        {"pilot": p, "returns": returns[p.id], "beaten": best_beaten(returns[p.id], rois)}
+        for p in pilots
+    ]
     rows.sort(key=_by_roi)
     return {"rows": rows, "programmes": programmes}
 

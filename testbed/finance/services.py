@@ -12,17 +12,21 @@ from testbed.audit import record
 from testbed.extensions import db
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
 from testbed.pilots.models import Metric, Pilot
+from testbed.results.summaries import forget_all
 
 ROLE_PREFERENCE = ("primary", "secondary", "guardrail")
 MAX_HORIZON_YEARS = 30
 
 
-def pilot_returns(pilot: Pilot, results: list[dict]) -> dict | None:
+def pilot_returns(
+    pilot: Pilot, results: list[dict], programmes: dict[str, float] | None = None
+) -> dict | None:
     """ROI, NPV, IRR and payback with intervals, and the chance of beating each programme.
 
     Each benefit line takes its effect from the hypothesis on the same metric
     (primary first); lines whose metric has no measured effect are left out
-    and named in ``notes``.
+    and named in ``notes``. ``programmes`` (name → stated ROI) defaults to the
+    stored ones; a caller working through many pilots reads them once.
     """
     plan = db.session.get(FinancePlan, pilot.id)
     if plan is None:
@@ -34,7 +38,8 @@ def pilot_returns(pilot: Pilot, results: list[dict]) -> dict | None:
             notes.append(f"no measured effect on '{benefit.metric.key}' yet: benefit left out")
             continue
         lines.append(_benefit_line(benefit, result))
-    programmes = programme_rois()
+    if programmes is None:
+        programmes = programme_rois()
     costs = [Cost(c.amount, c.year, c.recurring) for c in costs_of(pilot)]
     summary = {
         "currency": plan.currency,
@@ -70,8 +75,9 @@ def costs_of(pilot: Pilot) -> list[CostItem]:
 
 
 def programme_rois() -> dict[str, float]:
-    """Every existing programme's stated ROI (a fraction), by name."""
-    return dict(db.session.execute(select(Programme.name, Programme.roi)).all())
+    """Every existing programme's stated ROI (a fraction), by name, in order of name."""
+    query = select(Programme.name, Programme.roi).order_by(Programme.name)
+    return dict(db.session.execute(query).all())
 
 
 def measured_effect(metric_key: str, results: list[dict]) -> dict | None:
@@ -340,6 +346,9 @@ def _set_programme(programme: Programme, name: str, roi: float, description: str
 
 
 def _programme_changed(action: str, programme: Programme, actor: str, user_id) -> None:
+    """Record the change, and drop stored results: they compared with the old programmes."""
+    # Their keys name the programmes, so they would never be read again: this only frees space.
+    forget_all()
     record(
         action,
         "programme",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+from collections.abc import Iterable
 
 from analysis.bayesian import bayesian_compare
 from analysis.cuped import compare_means_cuped
@@ -16,8 +19,9 @@ from analysis.results import Comparison
 from analysis.sequential import sequential_compare
 from analysis.srm import sample_ratio_mismatch
 from analysis.two_sample import compare, group_estimates, non_inferiority
-from testbed.finance.services import pilot_returns
+from testbed.finance.services import pilot_returns, programme_rois
 from testbed.pilots.models import Hypothesis, Pilot
+from testbed.results import summaries
 from testbed.results.gather import Arms, arms, daily_series, did_rows, threshold_rows
 from testbed.results.planning import planning
 from testbed.results.tails import tails
@@ -77,6 +81,16 @@ def sample_ratio(pilot: Pilot, results: list[dict]) -> dict | None:
 
 
 def analyse_hypothesis(hypothesis: Hypothesis) -> dict:
+    """The hypothesis' comparison, with its planning figures and its tails."""
+    result = measure(hypothesis)
+    if result["error"] is None:
+        result["planning"] = planning(hypothesis, result)
+        result["tails"] = tails(hypothesis)
+    return result
+
+
+def measure(hypothesis: Hypothesis) -> dict:
+    """The hypothesis' groups and comparison only: what returns take their effects from."""
     metric = hypothesis.metric
     groups = arms(hypothesis)
     result = {
@@ -105,10 +119,13 @@ def analyse_hypothesis(hypothesis: Hypothesis) -> dict:
             "planning": None,
             "tails": None,
         }
-    result = {**result, **comparison_fields(comparison, hypothesis.method), "error": None}
-    result["planning"] = planning(hypothesis, result)
-    result["tails"] = tails(hypothesis)
-    return result
+    return {
+        **result,
+        **comparison_fields(comparison, hypothesis.method),
+        "error": None,
+        "planning": None,
+        "tails": None,
+    }
 
 
 def run(hypothesis: Hypothesis, groups: Arms) -> Comparison:
@@ -210,18 +227,31 @@ def finite(value):
     return value if math.isfinite(value) else None
 
 
+# Reports are kept in memory by pilot version, the least recently used going first;
+# sized well above a large portfolio, so that a page listing every pilot never
+# pushes out the reports its next request needs.
 _CACHE: dict[tuple, dict] = {}
-_CACHE_SIZE = 64
+_CACHE_SIZE = 1024
 
 
 def report_for(pilot: Pilot, correction: str = "holm") -> dict:
-    """The pilot's report, computed once per version of the pilot and kept in memory."""
-    # created_at tells apart pilots that reuse an id after a database is rebuilt.
-    key = (pilot.id, pilot.created_at, pilot.version, correction)
-    report = _CACHE.get(key)
-    if report is None:
-        report = analyse_pilot(pilot, correction)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = report
-    return report
+    """The pilot's report, computed once per version of the pilot and the programmes."""
+    return reports_for([pilot], correction)[pilot.id]
+
+
+def reports_for(pilots: Iterable[Pilot], correction: str = "holm") -> dict[int, dict]:
+    """Each pilot's report by id: kept in memory, stored for every process, else computed.
+
+    The report's returns compare with the existing programmes, so the
+    programmes are part of what a report is kept for.
+    """
+    name = f"report:{correction}:{programmes_digest(programme_rois())}"
+    return summaries.kept(
+        pilots, name, lambda pilot: analyse_pilot(pilot, correction), _CACHE, _CACHE_SIZE
+    )
+
+
+def programmes_digest(programmes: dict[str, float]) -> str:
+    """A short name for a set of programmes and their stated ROIs."""
+    text = json.dumps(sorted(programmes.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
