@@ -8,11 +8,12 @@ import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from itertools import accumulate, islice
 from pathlib import Path
 
 import numpy as np
 
-from testbed.files.errors import LoadError
+from testbed.files.errors import LoadError, not_utf8
 from testbed.pilots.models import Metric
 from testbed.store.models import GROUPS, PERIODS
 from testbed.store.services import ObservationChunk
@@ -44,6 +45,7 @@ OBSERVATION_FIELDS = (
 SUMMARY_COLUMNS = ("metric", "group", "n", "mean", "sd", "period")
 SUMMARY_REQUIRED = ("metric", "group", "n", "mean", "sd")
 CHUNK_ROWS = 20_000
+UNIT_LENGTH = 120  # the width of the unit column
 
 
 class CellError(ValueError):
@@ -92,7 +94,10 @@ def read_observations(
 ) -> Iterator[ObservationChunk]:
     """Yield checked observations from a CSV file in chunks of ``CHUNK_ROWS``."""
     with path.open(newline="", encoding="utf-8-sig") as stream:
-        yield from parse_observations(path, stream, metrics, iterations)
+        try:
+            yield from parse_observations(path, stream, metrics, iterations)
+        except UnicodeDecodeError:
+            raise not_utf8(path) from None
 
 
 def parse_observations(
@@ -135,7 +140,10 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 def _next_chunk(path, reader, header: Header, metrics, iterations) -> ObservationChunk | None:
     """The next ``CHUNK_ROWS`` rows, checked; None at the end of the file."""
-    rows, line_numbers = _next_rows(reader)
+    try:
+        rows, line_numbers = _next_rows(reader)
+    except csv.Error as error:
+        raise LoadError(path, f"not readable as CSV: {error}", reader.line_num) from None
     if not rows:
         return None
     try:
@@ -145,15 +153,33 @@ def _next_chunk(path, reader, header: Header, metrics, iterations) -> Observatio
 
 
 def _next_rows(reader) -> tuple[list[list[str]], list[int]]:
-    """Up to ``CHUNK_ROWS`` rows that are not blank, and the line each ends on."""
+    """Up to ``CHUNK_ROWS`` rows that are not blank, and the line each ends on.
+
+    Rows are taken many at a time, not one by one; the line each ends on
+    follows from the lines read, since a row takes one line unless a quoted
+    cell holds line breaks.
+    """
     rows, line_numbers = [], []
-    for row in reader:
-        if row:
-            rows.append(row)
-            line_numbers.append(reader.line_num)
-            if len(rows) == CHUNK_ROWS:
-                break
+    while len(rows) < CHUNK_ROWS:
+        before = reader.line_num
+        read = list(islice(reader, CHUNK_ROWS - len(rows)))
+        if not read:
+            break
+        if reader.line_num - before == len(read):
+            ends = list(range(before + 1, reader.line_num + 1))
+        else:
+            ends = list(accumulate(map(_lines_taken, read), initial=before))[1:]
+        if [] in read:  # a blank line reads as an empty row
+            kept = [i for i, row in enumerate(read) if row]
+            read, ends = [read[i] for i in kept], [ends[i] for i in kept]
+        rows += read
+        line_numbers += ends
     return rows, line_numbers
+
+
+def _lines_taken(row: list[str]) -> int:
+    """One line, plus one for each line break in a quoted cell (LF, CR or CR LF)."""
+    return 1 + sum(cell.count("\n") + cell.count("\r") - cell.count("\r\n") for cell in row)
 
 
 def _checked_rows(path, rows, line_numbers, header: Header, metrics, iterations):
@@ -177,7 +203,7 @@ def _checked_columns(rows, header: Header, metrics, iterations) -> ObservationCh
     rows are then checked one by one.
     """
     width = len(header.names)
-    if any(len(row) != width for row in rows):
+    if set(map(len, rows)) != {width}:
         raise Unvouched("rows of another width")
     columns = dict(zip(header.names, zip(*rows, strict=True), strict=True))
     missing = ("",) * len(rows)  # an absent column reads as empty cells
@@ -199,7 +225,7 @@ def _checked_columns(rows, header: Header, metrics, iterations) -> ObservationCh
         iteration=_each_distinct(
             column("iteration"), lambda text: _iteration(text.strip(), iterations)
         ),
-        unit=_each_distinct(column("unit"), lambda text: text.strip() or None),
+        unit=_each_distinct(column("unit"), lambda text: _unit(text.strip())),
         day=_each_distinct(column("date"), lambda text: _date(text.strip())),
         value=value,
         denominator=denominator,
@@ -210,6 +236,11 @@ def _checked_columns(rows, header: Header, metrics, iterations) -> ObservationCh
 def _each_distinct(cells: Sequence[str], convert: Callable[[str], object]) -> list:
     """``convert`` applied to every cell, calling it once per distinct text."""
     converted = {text: convert(text) for text in set(cells)}
+    if len(converted) == 1:
+        return [*converted.values()] * len(cells)  # such as an absent column
+    # Even where a text is its own value, each cell is replaced by the one shared
+    # value: a million copies of a few texts, scattered in memory, are slower to
+    # store (measured: about a second on a million rows).
     return list(map(converted.__getitem__, cells))
 
 
@@ -311,18 +342,23 @@ def read_summaries(path: Path, metrics: dict[str, Metric]) -> Iterator[tuple]:
     """Yield checked (metric, group, period, n, mean, sd) rows of a summary CSV."""
     with path.open(newline="", encoding="utf-8-sig") as stream:
         reader = csv.reader(stream)
-        header = Header(path, _first_row(path, reader), SUMMARY_COLUMNS, SUMMARY_REQUIRED)
-        for row in reader:
-            if not row:
-                continue
-            _check_width(path, reader.line_num, row, header)
-            try:
-                yield _summary_row(row, header, metrics)
-            except CellError as error:
-                name = error.args[1]
-                raise LoadError(
-                    path, error.args[0], reader.line_num, header.position[name] + 1, name
-                ) from None
+        try:
+            header = Header(path, _first_row(path, reader), SUMMARY_COLUMNS, SUMMARY_REQUIRED)
+            for row in reader:
+                if not row:
+                    continue
+                _check_width(path, reader.line_num, row, header)
+                try:
+                    yield _summary_row(row, header, metrics)
+                except CellError as error:
+                    name = error.args[1]
+                    raise LoadError(
+                        path, error.args[0], reader.line_num, header.position[name] + 1, name
+                    ) from None
+        except UnicodeDecodeError:
+            raise not_utf8(path) from None
+        except csv.Error as error:
+            raise LoadError(path, f"not readable as CSV: {error}", reader.line_num) from None
 
 
 def _first_row(path, reader) -> list[str]:
@@ -365,7 +401,7 @@ def _observation(row, header: Header, metrics, iterations) -> tuple:
         _choice(header.cell(row, "group"), GROUPS, "group"),
         _choice(header.cell(row, "period") or "post", PERIODS, "period"),
         _iteration(header.cell(row, "iteration"), iterations),
-        header.cell(row, "unit") or None,
+        _unit(header.cell(row, "unit")),
         _date(header.cell(row, "date")),
         value,
         denominator,
@@ -384,6 +420,7 @@ def _observation_problems(row, header: Header, metrics, iterations) -> list[Cell
         "date": _date,
         "iteration": lambda text: _iteration(text, iterations),
         "covariate": lambda text: _optional_number(text, "covariate"),
+        "unit": _unit,
     }
     problems, checked = [], {}
     for name, check in checks.items():
@@ -411,7 +448,7 @@ def _summary_row(row, header: Header, metrics) -> tuple:
     group = _choice(header.cell(row, "group"), GROUPS, "group")
     period = _choice(header.cell(row, "period") or "post", PERIODS, "period")
     n_text = header.cell(row, "n")
-    if not n_text.isdigit() or int(n_text) < 1:
+    if not (n_text.isascii() and n_text.isdigit()) or int(n_text) < 1:
         raise CellError(f"'{n_text}' is not a whole number of observations (1 or more)", "n")
     mean = _number(header.cell(row, "mean"), "mean")
     sd = _number(header.cell(row, "sd"), "sd")
@@ -452,12 +489,19 @@ def _choice(text: str, choices: tuple[str, ...], name: str) -> str:
 def _iteration(text: str, iterations: set[int] | None) -> int | None:
     if not text:
         return None
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise CellError(f"'{text}' is not an iteration number", "iteration")
     number = int(text)
     if iterations is not None and number not in iterations:
         raise CellError(f"there is no iteration {number} in this pilot", "iteration")
     return number
+
+
+def _unit(text: str) -> str | None:
+    # The database refuses a longer text, and any text with a NUL character.
+    if len(text) > UNIT_LENGTH or "\x00" in text:
+        raise CellError(f"a unit is text of at most {UNIT_LENGTH} characters, without NUL", "unit")
+    return text or None
 
 
 def _date(text: str) -> date | None:

@@ -33,14 +33,21 @@ class ImportBatch(db.Model):
 
 
 class Observation(db.Model):
-    __table_args__ = (Index("ix_observation_metric_group", "metric_id", "group", "period"),)
+    """One raw row of an observations file, kept for the designs that need rows.
+
+    One index serves every query: a batch's rows (deleting a batch), a
+    metric's rows within its pilot's batches (``raw_rows``, export). Each
+    index costs about as much as the row itself on a large import, so there
+    is no second one by metric alone: a metric is removed rarely, and then its
+    rows are found by a scan.
+    """
+
+    __table_args__ = (Index("ix_observation_batch_metric", "batch_id", "metric_id"),)
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(db.Integer, "sqlite"), primary_key=True
     )
-    batch_id: Mapped[int] = mapped_column(
-        ForeignKey("import_batch.id", ondelete="CASCADE"), index=True
-    )
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"))
     metric_id: Mapped[int] = mapped_column(ForeignKey("metric.id", ondelete="CASCADE"))
     group: Mapped[str] = mapped_column(choice("observation_group", GROUPS))
     period: Mapped[str] = mapped_column(choice("observation_period", PERIODS), default="post")

@@ -6,12 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from analysis.sufficient import Comoments, Moments
 from testbed.extensions import db
 from testbed.pilots.models import Metric
-from testbed.store.models import Aggregate, Observation, ValueCount
+from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.store.services import SUM_FIELDS
 
 
@@ -88,13 +88,7 @@ def value_counts(metric: Metric) -> dict[tuple[str, str], dict[int, int]]:
 
 def raw_rows(metric: Metric, *columns: str, chunk_rows: int = 100_000) -> dict[str, np.ndarray]:
     """Raw observation columns of one metric, read in chunks, for designs that need rows."""
-    selected = [getattr(Observation, name) for name in columns]
-    query = (
-        select(*selected)
-        .where(Observation.metric_id == metric.id)
-        .order_by(Observation.id)
-        .execution_options(yield_per=chunk_rows)
-    )
+    query = raw_rows_query(metric, *columns).execution_options(yield_per=chunk_rows)
     parts: dict[str, list] = {name: [] for name in columns}
     for partition in db.session.execute(query).partitions():
         for name, values in zip(columns, zip(*partition, strict=True), strict=True):
@@ -105,3 +99,15 @@ def raw_rows(metric: Metric, *columns: str, chunk_rows: int = 100_000) -> dict[s
         )
         for name, values in parts.items()
     }
+
+
+def raw_rows_query(metric: Metric, *columns: str) -> Select:
+    """A metric's rows in batch order, and in file order within each batch."""
+    batches = select(ImportBatch.id).where(ImportBatch.pilot_id == metric.pilot_id)
+    # Naming the pilot's batches lets the (batch, metric) index find the rows,
+    # already in this order: observations have no index by metric alone.
+    return (
+        select(*(getattr(Observation, name) for name in columns))
+        .where(Observation.batch_id.in_(batches), Observation.metric_id == metric.id)
+        .order_by(Observation.batch_id, Observation.id)
+    )

@@ -88,8 +88,12 @@ HEADER = ["metric", "group", "period", "unit", "date", "iteration", "value", "de
 HEADER_WITH_COVARIATE = [*HEADER, "covariate"]
 
 
-def observation_text(rows: int, seed: int = 7, covariate: bool = True) -> str:
-    """Rows of every metric, with empty, padded and quoted multi-line cells among them."""
+def observation_text(rows: int, seed: int = 7, covariate: bool = True, padded: bool = True) -> str:
+    """Rows of every metric, with empty, padded and quoted multi-line cells among them.
+
+    Without ``padded``, every group, period and unit is written as it is
+    stored, as in most files.
+    """
     rng = np.random.default_rng(seed)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -104,9 +108,9 @@ def observation_text(rows: int, seed: int = 7, covariate: bool = True) -> str:
         }[metric]
         row = [
             metric,
-            " pilot " if n % 7 == 0 else ("baseline", "pilot")[int(rng.integers(0, 2))],
-            ("pre", "post", "", " post")[n % 4],
-            ("", "unit A", "multi\nline unit", " U7 ")[n % 4],
+            " pilot " if n % 7 == 0 and padded else ("baseline", "pilot")[int(rng.integers(0, 2))],
+            ("pre", "post", "", " post")[n % 4] if padded else ("pre", "post")[n % 2],
+            ("", "unit A", "multi\nline unit", " U7 ")[n % 4] if padded else f"U{n % 5}",
             "" if n % 11 == 0 else date(2025, 1 + n % 12, 1 + n % 28).isoformat(),
             ("", "1", "2", " 2")[n % 4],
             value,
@@ -195,6 +199,23 @@ BAD_VALUES = {
     "nps": ["11", "2.5", "-1"],
 }
 BAD_DENOMINATORS = {"cost": ["0", "-1", "nan", "1e400", "", " "]}
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_rows_taken_in_chunks_end_on_the_lines_the_csv_reader_counts(small_chunks, line_break):
+    text = observation_text(400).replace("multi\nline", f"multi{line_break}{line_break}line")
+    text = text.replace("\n", line_break) if line_break != "\n" else text
+    expected = [
+        (row, reader.line_num)
+        for reader in [csv.reader(io.StringIO(text, newline=""))]
+        for row in reader
+        if row
+    ]
+    reader, taken = csv.reader(io.StringIO(text, newline="")), []
+    while (chunk := tables._next_rows(reader))[0]:
+        taken.extend(zip(*chunk, strict=True))
+    assert taken == expected
+    assert any(line > n + 1 for n, (_, line) in enumerate(expected)), "rows span lines"
 
 
 @st.composite
@@ -418,12 +439,13 @@ def reset_shifts(pilot: Pilot) -> None:
 
 
 @pytest.mark.parametrize("covariate", [True, False], ids=["with covariates", "without"])
+@pytest.mark.parametrize("padded", [True, False], ids=["padded cells", "cells as stored"])
 def test_an_import_stores_what_a_row_by_row_import_stores(
-    app, loaded_kinds, small_chunks, covariate
+    app, loaded_kinds, small_chunks, covariate, padded
 ):
     metrics, iterations = loaded_kinds
     pilot = db.session.scalar(select(Pilot))
-    text = observation_text(700, covariate=covariate)
+    text = observation_text(700, covariate=covariate, padded=padded)
     reference_rows = read_row_by_row(text, metrics, iterations)
     chunks = [reference_rows[i : i + 64] for i in range(0, len(reference_rows), 64)]
     expected = stored(store_row_by_row(pilot, chunks))
