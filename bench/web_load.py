@@ -50,6 +50,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 PAGES = ("/healthz", "/", "/pilots/callcentre-occupancy/results")
 ACCOUNT = ("innovation@demo.testbed", "demo-password")
 PORT = 5061
+COOKIE = "__Host-session"  # the session cookie's name in production
 WARM_UP_SECONDS = 3
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -129,6 +130,10 @@ class served:
             "SECRET_KEY": secrets.token_hex(32),
             "TESTBED_DATABASE_URL": self.url,
             "TESTBED_LOG_JSON": "1",
+            # Production needs a shared store for its sign-in limits: the local Redis.
+            "TESTBED_RATELIMIT_STORAGE_URL": os.environ.get(
+                "TESTBED_RATELIMIT_STORAGE_URL", "redis://127.0.0.1:6379/0"
+            ),
         }
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers)]
         command += ["--bind", f"127.0.0.1:{PORT}", "testbed:create_app()"]
@@ -169,7 +174,7 @@ def request(method: str, path: str, body: str | None = None, cookie: str | None 
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
     headers = {"Content-Type": "application/x-www-form-urlencoded"} if body else {}
     if cookie:
-        headers["Cookie"] = f"session={cookie}"
+        headers["Cookie"] = f"{COOKIE}={cookie}"
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
     result = response.status, response.getheaders(), response.read().decode()
@@ -180,8 +185,8 @@ def request(method: str, path: str, body: str | None = None, cookie: str | None 
 def session_cookie(headers: list[tuple[str, str]]) -> str | None:
     # The cookie is Secure in production: read it from the header, not a cookie jar.
     for name, value in headers:
-        if name.lower() == "set-cookie" and value.startswith("session="):
-            return value.split(";", 1)[0].removeprefix("session=")
+        if name.lower() == "set-cookie" and value.startswith(f"{COOKIE}="):
+            return value.split(";", 1)[0].removeprefix(f"{COOKIE}=")
     return None
 
 
@@ -252,7 +257,7 @@ def per_request(before: dict | None, after: dict | None, requests: int) -> float
 
 def wrk(page: str, cookie: str, seconds: int, args) -> str:
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency"]
-    command += ["-H", f"Cookie: session={cookie}", f"http://127.0.0.1:{PORT}{page}"]
+    command += ["-H", f"Cookie: {COOKIE}={cookie}", f"http://127.0.0.1:{PORT}{page}"]
     return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
