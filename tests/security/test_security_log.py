@@ -15,13 +15,6 @@ from tests.security.browsers import Browser, account
 WRONG = "my secret typo"  # noqa: S105
 
 
-@pytest.fixture(autouse=True)
-def logger_enabled(app, monkeypatch):
-    # Alembic's fileConfig (migrations/env.py) disables existing loggers when a test before
-    # this one ran `db upgrade` in the same process.
-    monkeypatch.setattr(app.logger, "disabled", False)
-
-
 def events(caplog, name: str) -> list[logging.LogRecord]:
     return [r for r in caplog.records if getattr(r, "fields", {}).get("event") == name]
 
