@@ -192,17 +192,26 @@ def database_cpu(load: dict) -> str:
 
 def finance_figures(database_url: str | None, _args) -> list[Figure]:
     timings = run_with_json("finance_portfolio", [], database_url)
-    cold = statistics.median(t["cold_ms"] for t in timings)
+    computed = timings[0]["cold_ms"]  # the first run finds nothing stored
+    cold = statistics.median(t["cold_ms"] for t in timings[1:] or timings)
     warm = statistics.median(ms for t in timings for ms in t["warm_ms"])
     portfolio = statistics.median(t["pilots_portfolio_ms"][1] for t in timings)
     database, load, pilots = timings[0]["database"], first_load(timings), timings[0]["pilots"]
     target = f"< {FINANCE_TARGET_MS:.0f} ms"
     return [
         Figure(
-            f"GET /finance, {pilots} pilots, cold (first request of a process)",
+            f"GET /finance, {pilots} pilots, first request of a fresh process (results stored)",
             target,
             f"{cold:,.0f} ms",
             ratio(cold, FINANCE_TARGET_MS, smaller_is_better=True),
+            database,
+            load,
+        ),
+        Figure(
+            f"GET /finance, {pilots} pilots, nothing stored (every pilot changed since)",
+            "none set",
+            f"{computed:,.0f} ms",
+            "—",
             database,
             load,
         ),
