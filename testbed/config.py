@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 
@@ -35,6 +36,10 @@ def from_environment(instance_path: str | Path, environ=os.environ) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
+        # NIST SP 800-63B at AAL2 (ASVS 7.3): sign in again after 30 minutes without
+        # a request, and at least every 12 hours however busy.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=30),
+        "SESSION_LIFETIME": timedelta(hours=12),
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
         "LOG_JSON": environ.get("TESTBED_LOG_JSON", "1" if production else "0") == "1",
         "RATELIMIT_STORAGE_URI": rate_limit_storage(environ, production),

@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, select
 
 from testbed.auth.models import User, UserSession
@@ -38,6 +39,25 @@ def find_session(token: str | None) -> UserSession | None:
     if not token:
         return None
     return db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+
+
+def live_session(token: str | None) -> UserSession | None:
+    """The session of ``token`` unless it has expired; an expired one is ended."""
+    user_session = find_session(token)
+    if user_session is None or not expired(user_session):
+        return user_session
+    db.session.delete(user_session)
+    db.session.commit()
+    return None
+
+
+def expired(user_session: UserSession) -> bool:
+    """Idle for longer than ``SESSION_IDLE_TIMEOUT``, or older than ``SESSION_LIFETIME``."""
+    now, config = utcnow(), current_app.config
+    return (
+        now - user_session.last_seen_at > config["SESSION_IDLE_TIMEOUT"]
+        or now - user_session.created_at > config["SESSION_LIFETIME"]
+    )
 
 
 def note_visit(user_session: UserSession) -> bool:

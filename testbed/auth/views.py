@@ -24,7 +24,7 @@ def load_user(user_id: str) -> User | None:
     never asked to set one), and one forged with the secret key would still lack
     a session on record.
     """
-    user_session = sessions.find_session(session.get(SESSION_TOKEN))
+    user_session = sessions.live_session(session.get(SESSION_TOKEN))
     if user_session is None or str(user_session.user_id) != user_id:
         return None
     if not user_session.user.is_active:

@@ -1,18 +1,21 @@
 """Sessions kept on the server: a new one at each sign-in, ended by sign-out, a new password
-or deactivation, whatever copies of the cookie exist (OWASP ASVS 3.2, 3.3, 3.4)."""
+or deactivation, whatever copies of the cookie exist, and expiring when idle or old
+(OWASP ASVS 3.2, 3.3, 3.4)."""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
 from flask_login.utils import encode_cookie
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from testbed import create_app
 from testbed.api.auth import create_token
 from testbed.auth.models import User, UserSession
 from testbed.extensions import db
+from testbed.timeutil import utcnow
 from tests.security.browsers import NEW_PASSWORD, PASSWORD, Browser, account
 
 
@@ -232,3 +235,23 @@ def test_the_session_cookie_is_secure_http_only_lax_and_host_bound_in_production
     assert name.startswith("__Host-session=")
     assert {"Secure", "HttpOnly", "SameSite=Lax", "Path=/"} <= set(attributes)
     assert not any(attribute.lower().startswith("domain=") for attribute in attributes)
+
+
+@pytest.mark.parametrize(
+    ("idle", "age", "still_signed_in"),
+    [
+        (timedelta(minutes=29), timedelta(hours=1), True),
+        (timedelta(minutes=31), timedelta(hours=1), False),  # idle too long
+        (timedelta(minutes=1), timedelta(hours=12, minutes=1), False),  # too old, though busy
+    ],
+)
+def test_a_session_expires_when_idle_or_old_and_its_record_goes(app, idle, age, still_signed_in):
+    person = account()
+    browser = Browser(app)
+    browser.sign_in("ines@example.org")
+    now = utcnow()
+    db.session.execute(update(UserSession).values(last_seen_at=now - idle, created_at=now - age))
+    db.session.commit()
+
+    assert browser.is_signed_in() is still_signed_in
+    assert session_count(person) == (1 if still_signed_in else 0)
