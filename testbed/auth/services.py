@@ -133,10 +133,14 @@ def reset_password(user: User, password: str, *, actor: str, user_id: int | None
     _record("password_reset", user, actor, user_id, user.email)
 
 
+class WrongPassword(ValueError):
+    """The password given to confirm a change is not the account's."""
+
+
 def change_own_password(user: User, current: str, new: str) -> None:
     """A user's own change of password; it signs them out everywhere (the caller signs in anew)."""
     if not user.check_password(current):
-        raise ValueError("the current password is wrong")
+        raise WrongPassword("the current password is wrong")
     _replace_password(user, new)
     _record("password_changed", user, user.email, user.id, user.email)
 

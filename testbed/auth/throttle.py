@@ -10,6 +10,8 @@ never held up by its own successes.
   many accounts (password spraying) is stopped, while an office behind one
   address with a few people mistyping is not.
 - 50 requests with a missing or wrong API token per address per 15 minutes.
+- 10 wrong current passwords per account per 15 minutes when changing one's
+  password, so that a stolen session cannot be used to guess the password.
 
 The counts live in ``RATELIMIT_STORAGE_URI`` (Redis in production, shared by
 every worker). Behind reverse proxies the address is the one ``ProxyFix``
@@ -23,6 +25,7 @@ import time
 
 from flask import Flask, current_app, g, render_template, request
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from testbed.auth.security_log import throttled_sign_in
 from testbed.extensions import limiter
@@ -43,6 +46,10 @@ def _account() -> str:
     email = (request.form.get("email") or "").strip().lower()
     # An empty key makes the extension skip the limit: a form without an e-mail fails anyway.
     return f"account:{email}" if email else ""
+
+
+def _signed_in_account() -> str:
+    return f"account:{current_user.id}" if current_user.is_authenticated else ""
 
 
 def _address() -> str:
@@ -75,6 +82,12 @@ sign_in_per_account = limiter.limit(
 sign_in_per_address = limiter.limit(
     _limit("FAILED_SIGN_INS_PER_ADDRESS", FAILED_SIGN_INS_PER_ADDRESS),
     key_func=_address,
+    methods=["POST"],
+    deduct_when=_sign_in_failed,
+)
+current_password_per_account = limiter.limit(
+    _limit("FAILED_SIGN_INS_PER_ACCOUNT", FAILED_SIGN_INS_PER_ACCOUNT),
+    key_func=_signed_in_account,
     methods=["POST"],
     deduct_when=_sign_in_failed,
 )

@@ -6,8 +6,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from testbed.auth import security_log, sessions
 from testbed.auth.forms import ChangePasswordForm, LoginForm
 from testbed.auth.models import User
-from testbed.auth.services import authenticate, change_own_password
-from testbed.auth.throttle import note_failed_sign_in, sign_in_per_account, sign_in_per_address
+from testbed.auth.services import WrongPassword, authenticate, change_own_password
+from testbed.auth.throttle import (
+    current_password_per_account,
+    note_failed_sign_in,
+    sign_in_per_account,
+    sign_in_per_address,
+)
 from testbed.extensions import db, login_manager
 
 blueprint = Blueprint("auth", __name__)
@@ -75,12 +80,15 @@ def logout():
 
 @blueprint.route("/account/password", methods=["GET", "POST"])
 @login_required
+@current_password_per_account
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
             change_own_password(current_user, form.current.data, form.password.data)
         except ValueError as error:
+            if isinstance(error, WrongPassword):
+                note_failed_sign_in()
             db.session.rollback()
             form.current.errors.append(str(error)[:1].upper() + str(error)[1:] + ".")
         else:

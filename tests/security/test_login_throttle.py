@@ -171,3 +171,27 @@ def test_failures_are_counted_in_redis_when_it_is_the_store(redis_app):
     assert [int(store.get(key)) for key in keys] == [2]
 
     assert sign_in(Browser(shared), "ines@example.org", PASSWORD).status_code == 429
+
+
+def test_wrong_current_passwords_are_limited_per_account_and_a_weak_new_one_does_not_count(
+    small_limits,
+):
+    account()
+    browser = Browser(small_limits)
+    browser.sign_in("ines@example.org")
+
+    def change(current: str, new: str = "a fresh long passphrase"):
+        form = {"current": current, "password": new, "confirm": new}
+        return browser.post("/account/password", data=form)
+
+    assert change(PASSWORD, new="password1").status_code == 422  # common: refused, not counted
+    assert change(WRONG).status_code == 422
+    assert change(WRONG).status_code == 422
+
+    held_back = change(PASSWORD)
+
+    assert held_back.status_code == 429
+    assert "Retry-After" in held_back.headers and minutes_to_wait(held_back) >= 1
+    assert browser.is_signed_in()  # the old password still holds: nothing was changed
+    other = Browser(small_limits)
+    assert other.sign_in("ines@example.org").status_code == 302
