@@ -9,11 +9,12 @@ that snapshot (``Pilot.version``) no longer matches the row it updates.
 So a transaction that may write begins with ``BEGIN IMMEDIATE``: it waits for
 the write lock (up to the busy timeout) before it reads anything, and then
 reads and writes as one step. That is every request whose method may change
-something, and every ``testbed`` command. A read-only request (GET, HEAD,
-OPTIONS) keeps the driver's own handling instead: its reads take no lock and
-no snapshot, so pages stay quick while an import holds the write lock, and the
-rare write such a request makes (the time a token was last used) begins just
-before that write, on fresh data.
+something, and every ``testbed`` command except those that only read. A
+read-only request (GET, HEAD, OPTIONS) or command keeps the driver's own
+handling instead: its reads take no lock and no snapshot, so pages and reports
+stay quick while an import holds the write lock, and the rare write such a
+request makes (the time a token was last used) begins just before that write,
+on fresh data.
 """
 
 import sqlite3
@@ -25,6 +26,8 @@ from sqlalchemy.engine import Engine
 
 BUSY_TIMEOUT_MS = 10_000
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Commands that only read: they need not wait for the write lock an import holds.
+READ_ONLY_COMMANDS = frozenset({"analyze", "export"})
 # pysqlite's own handling: statements that read run outside a transaction, and
 # it sends a plain BEGIN before the first statement that writes.
 DRIVER_BEGINS = ""
@@ -61,4 +64,5 @@ def may_write() -> bool:
     """Whether the transaction now beginning serves a command or a request that may write."""
     if has_request_context():
         return request.method not in READ_ONLY_METHODS
-    return click.get_current_context(silent=True) is not None
+    command = click.get_current_context(silent=True)
+    return command is not None and command.info_name not in READ_ONLY_COMMANDS

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -181,3 +183,20 @@ def test_serve_answers_http_requests(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_reading_commands_do_not_wait_for_a_writer(runner, app, loaded_pilot, tmp_path):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    slug = loaded_pilot.slug
+    db.session.remove()  # each command begins its own transaction, as in its own process
+    writer = sqlite3.connect(db.engine.url.database)
+    writer.execute("BEGIN IMMEDIATE")  # as a long import holds it
+    try:
+        analysed = runner.invoke(args=["analyze", slug, "--json"])
+        exported = runner.invoke(args=["export", slug, str(tmp_path / "out")])
+    finally:
+        writer.rollback()
+        writer.close()
+    assert analysed.exit_code == 0, analysed.output
+    assert exported.exit_code == 0, exported.output
