@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from flask import current_app
 from markupsafe import Markup
+
+from testbed.lru import MISSING, recall, remember
 
 
 class Recent:
@@ -16,22 +17,19 @@ class Recent:
 
     def __init__(self, size: int):
         self.size = size
-        self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self._values: dict[Hashable, object] = {}
         # The development server answers requests in threads.
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, make: Callable[[], object]) -> object:
         """The value kept under ``key``; made and kept when there is none."""
         with self._lock:
-            if key in self._values:
-                self._values.move_to_end(key)
-                return self._values[key]
+            value = recall(self._values, key)
+        if value is not MISSING:
+            return value
         value = make()  # outside the lock: other requests need not wait for it
         with self._lock:
-            self._values[key] = value
-            self._values.move_to_end(key)
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
+            remember(self._values, key, value, self.size)
         return value
 
     def __len__(self) -> int:

@@ -14,22 +14,20 @@ from testbed.api.auth import Unauthenticated, bearer_token, user_for_token
 
 
 def failed_sign_in(email: str) -> None:
-    email, address = _account(email), request.remote_addr
-    current_app.logger.warning(
-        "failed sign-in for %r from %s",
-        email,
-        address,
-        extra={"fields": {"event": "sign_in_failed", "email": email, "remote": address}},
-    )
+    _sign_in_event("sign_in_failed", "failed sign-in for %r from %s", email)
 
 
 def throttled_sign_in(email: str) -> None:
+    _sign_in_event("sign_in_throttled", "sign-in paused for %r from %s: too many failures", email)
+
+
+def _sign_in_event(event: str, message: str, email: str) -> None:
     email, address = _account(email), request.remote_addr
     current_app.logger.warning(
-        "sign-in paused for %r from %s: too many failures",
+        message,
         email,
         address,
-        extra={"fields": {"event": "sign_in_throttled", "email": email, "remote": address}},
+        extra={"fields": {"event": event, "email": email, "remote": address}},
     )
 
 

@@ -73,23 +73,21 @@ def _token_message() -> str:
     return f"too many requests without a valid API token from this address: {_retry_phrase()}"
 
 
-sign_in_per_account = limiter.limit(
-    _limit("FAILED_SIGN_INS_PER_ACCOUNT", FAILED_SIGN_INS_PER_ACCOUNT),
-    key_func=_account,
-    methods=["POST"],
-    deduct_when=_sign_in_failed,
+def _failures(setting: str, default: str, key_func):
+    """A limit on failed attempts (the view notes them) at POST, counted by ``key_func``."""
+    return limiter.limit(
+        _limit(setting, default), key_func=key_func, methods=["POST"], deduct_when=_sign_in_failed
+    )
+
+
+sign_in_per_account = _failures(
+    "FAILED_SIGN_INS_PER_ACCOUNT", FAILED_SIGN_INS_PER_ACCOUNT, _account
 )
-sign_in_per_address = limiter.limit(
-    _limit("FAILED_SIGN_INS_PER_ADDRESS", FAILED_SIGN_INS_PER_ADDRESS),
-    key_func=_address,
-    methods=["POST"],
-    deduct_when=_sign_in_failed,
+sign_in_per_address = _failures(
+    "FAILED_SIGN_INS_PER_ADDRESS", FAILED_SIGN_INS_PER_ADDRESS, _address
 )
-current_password_per_account = limiter.limit(
-    _limit("FAILED_SIGN_INS_PER_ACCOUNT", FAILED_SIGN_INS_PER_ACCOUNT),
-    key_func=_signed_in_account,
-    methods=["POST"],
-    deduct_when=_sign_in_failed,
+current_password_per_account = _failures(
+    "FAILED_SIGN_INS_PER_ACCOUNT", FAILED_SIGN_INS_PER_ACCOUNT, _signed_in_account
 )
 token_per_address = limiter.shared_limit(
     _limit("FAILED_TOKENS_PER_ADDRESS", FAILED_TOKENS_PER_ADDRESS),

@@ -18,13 +18,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 import testbed
 from testbed.extensions import db
+from testbed.lru import MISSING, recall, remember
 from testbed.pilots.models import Pilot
 from testbed.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-# What ``recall`` answers for a key it does not hold (a cached value may be None).
-MISSING = object()
 # Set in ``Session.info`` while the session's transaction holds writes it has not committed.
 _UNCOMMITTED = "testbed.uncommitted_writes"
 
@@ -88,22 +87,6 @@ def kept(
 def _memory_key(pilot: Pilot, name: str) -> tuple:
     # created_at tells apart pilots that reuse an id after a database is rebuilt.
     return (pilot.id, pilot.created_at, pilot.version, name)
-
-
-def recall(cache: dict, key):
-    """The cached value, marked most recently used; ``MISSING`` if it is not held."""
-    value = cache.pop(key, MISSING)
-    if value is not MISSING:
-        cache[key] = value
-    return value
-
-
-def remember(cache: dict, key, value, size: int) -> None:
-    """Keep ``value``; beyond ``size`` entries the least recently used goes (dicts keep order)."""
-    cache.pop(key, None)
-    cache[key] = value
-    while len(cache) > size:
-        cache.pop(next(iter(cache)), None)
 
 
 def as_stored(value):
