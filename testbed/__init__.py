@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, render_template
+from sqlalchemy.orm import configure_mappers
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from testbed import database  # noqa: F401  (registers the SQLite connection settings)
@@ -49,6 +50,9 @@ def trust_proxies(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from testbed import models  # noqa: F401  (every table must be known to the metadata)
 
+    # Relate the models now, once per process, rather than on a first query:
+    # a mistake in them stops the start, and no request or import pays for it.
+    configure_mappers()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     login_manager.init_app(app)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
+import io
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from itertools import accumulate, islice
+from itertools import accumulate, compress, islice
 from pathlib import Path
 
 import numpy as np
 
+from testbed.files import plain_csv
 from testbed.files.errors import LoadError, not_utf8
 from testbed.pilots.models import Metric
 from testbed.store.models import GROUPS, PERIODS
@@ -92,29 +95,72 @@ def header_problems(path, names: list[str], allowed: tuple, required: tuple) -> 
 def read_observations(
     path: Path, metrics: dict[str, Metric], iterations: set[int] | None = None
 ) -> Iterator[ObservationChunk]:
-    """Yield checked observations from a CSV file in chunks of ``CHUNK_ROWS``."""
-    with path.open(newline="", encoding="utf-8-sig") as stream:
+    """Yield checked observations from a CSV file, in chunks.
+
+    Plain stretches of the file are split with numpy (see ``plain_csv``); at
+    the first block that is not plain, or that holds a cell the column check
+    cannot vouch for, the rest of the file goes through the csv reader, which
+    names the line and column of a bad cell.
+    """
+    with path.open("rb") as stream:
         try:
-            yield from parse_observations(path, stream, metrics, iterations)
+            yield from _read_stream(path, stream, metrics, iterations)
         except UnicodeDecodeError:
             raise not_utf8(path) from None
+
+
+def _read_stream(path, stream, metrics, iterations) -> Iterator[ObservationChunk]:
+    first = stream.readline().removeprefix(codecs.BOM_UTF8)
+    if not plain_csv.plain_header(first):
+        stream.seek(0)
+        with _text(stream, "utf-8-sig") as text:
+            yield from parse_observations(path, text, metrics, iterations)
+        return
+    names = first.decode("utf-8").removesuffix("\n").removesuffix("\r").split(",")
+    header = Header(path, names, OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
+    for offset, line, block in plain_csv.blocks(stream, first_line=2):
+        with _cycle_collector_paused():
+            chunk = _plain_chunk(block, header, metrics, iterations)
+        if chunk is None:
+            stream.seek(offset)
+            with _text(stream, "utf-8") as text:
+                reader = csv.reader(text)
+                yield from _parse_rows(path, reader, header, metrics, iterations, line - 1)
+            return
+        if len(chunk):
+            yield chunk
+
+
+def _text(stream, encoding: str) -> io.TextIOWrapper:
+    """The binary stream read on as text, line ends untranslated as the csv reader wants.
+
+    Closing the text closes the stream.
+    """
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
 
 
 def parse_observations(
     path, lines: Iterable[str], metrics: dict[str, Metric], iterations: set[int] | None = None
 ) -> Iterator[ObservationChunk]:
-    """Yield checked observations from CSV text; ``path`` names it in errors.
+    """Yield checked observations from CSV text, in chunks of ``CHUNK_ROWS``.
 
-    A chunk is checked column by column, each distinct text once, because a
-    check per cell would cost more than storing the row. A chunk that check
-    cannot vouch for is checked again row by row, which finds its first bad
-    cell and names that cell's line and column.
+    ``path`` names the text in errors. A chunk is checked column by column,
+    each distinct text once, because a check per cell would cost more than
+    storing the row. A chunk that check cannot vouch for is checked again row
+    by row, which finds its first bad cell and names that cell's line and column.
     """
     reader = csv.reader(lines)
     header = Header(path, _first_row(path, reader), OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
+    yield from _parse_rows(path, reader, header, metrics, iterations)
+
+
+def _parse_rows(
+    path, reader, header: Header, metrics, iterations, lines_before: int = 0
+) -> Iterator[ObservationChunk]:
+    """Checked chunks of the reader's rows; ``lines_before`` its first line follows."""
     while True:
         with _cycle_collector_paused():
-            chunk = _next_chunk(path, reader, header, metrics, iterations)
+            chunk = _next_chunk(path, reader, header, metrics, iterations, lines_before)
         if chunk is None:
             return
         yield chunk
@@ -138,14 +184,19 @@ def _cycle_collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _next_chunk(path, reader, header: Header, metrics, iterations) -> ObservationChunk | None:
+def _next_chunk(
+    path, reader, header: Header, metrics, iterations, lines_before: int = 0
+) -> ObservationChunk | None:
     """The next ``CHUNK_ROWS`` rows, checked; None at the end of the file."""
     try:
         rows, line_numbers = _next_rows(reader)
     except csv.Error as error:
-        raise LoadError(path, f"not readable as CSV: {error}", reader.line_num) from None
+        line = lines_before + reader.line_num
+        raise LoadError(path, f"not readable as CSV: {error}", line) from None
     if not rows:
         return None
+    if lines_before:
+        line_numbers = [lines_before + line for line in line_numbers]
     try:
         return _checked_columns(rows, header, metrics, iterations)
     except ValueError:
@@ -196,79 +247,159 @@ def _checked_rows(path, rows, line_numbers, header: Header, metrics, iterations)
 
 
 def _checked_columns(rows, header: Header, metrics, iterations) -> ObservationChunk:
-    """The rows checked column by column; raises ValueError where they need a closer look.
-
-    Every value is the one ``_observation`` gives for its cell, and this accepts
-    no row that ``_observation`` refuses: a bad cell anywhere raises, and the
-    rows are then checked one by one.
-    """
+    """The rows checked column by column; raises ValueError where they need a closer look."""
     width = len(header.names)
     if set(map(len, rows)) != {width}:
         raise Unvouched("rows of another width")
     columns = dict(zip(header.names, zip(*rows, strict=True), strict=True))
-    missing = ("",) * len(rows)  # an absent column reads as empty cells
-
-    def column(name: str) -> Sequence[str]:
-        return columns.get(name, missing)
-
-    metric = _each_distinct(column("metric"), lambda text: _metric(text.strip(), metrics))
-    value = _floats(column("value"))
-    denominator = _optional_floats(column("denominator"))
-    covariate = _optional_floats(column("covariate"))
-    _check_columns_for_kind(metric, value, denominator)
-    return ObservationChunk(
-        metric=metric,
-        group=_each_distinct(column("group"), lambda text: _choice(text.strip(), GROUPS, "group")),
-        period=_each_distinct(
-            column("period"), lambda text: _choice(text.strip() or "post", PERIODS, "period")
-        ),
-        iteration=_each_distinct(
-            column("iteration"), lambda text: _iteration(text.strip(), iterations)
-        ),
-        unit=_each_distinct(column("unit"), lambda text: _unit(text.strip())),
-        day=_each_distinct(column("date"), lambda text: _date(text.strip())),
-        value=value,
-        denominator=denominator,
-        covariate=covariate,
+    missing = TextColumn(("",) * len(rows))  # an absent column reads as empty cells
+    return _chunk_of(
+        lambda name: TextColumn(columns[name]) if name in columns else missing,
+        metrics,
+        iterations,
     )
 
 
-def _each_distinct(cells: Sequence[str], convert: Callable[[str], object]) -> list:
-    """``convert`` applied to every cell, calling it once per distinct text."""
-    converted = {text: convert(text) for text in set(cells)}
-    if len(converted) == 1:
-        return [*converted.values()] * len(cells)  # such as an absent column
-    # Even where a text is its own value, each cell is replaced by the one shared
-    # value: a million copies of a few texts, scattered in memory, are slower to
-    # store (measured: about a second on a million rows).
-    return list(map(converted.__getitem__, cells))
+def _plain_chunk(block: bytes, header: Header, metrics, iterations) -> ObservationChunk | None:
+    """A plain block's rows checked column by column; None where the csv reader must look."""
+    cells = plain_csv.split(block, len(header.names))
+    if cells is None:
+        return None
+    if not len(cells):
+        return ObservationChunk()
+    missing = TextColumn(("",) * len(cells))
+    try:
+        if not block.isascii():
+            block.decode("utf-8")
+        return _chunk_of(
+            lambda name: (
+                PlainColumn(cells, header.position[name]) if name in header.position else missing
+            ),
+            metrics,
+            iterations,
+        )
+    except ValueError:
+        return None
 
 
-def _floats(cells: Sequence[str]) -> list[float]:
-    """The cells as numbers, as ``_number`` reads them; raises ValueError otherwise."""
-    numbers = list(map(float, cells))
-    if not np.isfinite(numbers).all():
-        raise Unvouched("a number that is not finite")
-    return numbers
+def _chunk_of(column: Callable[[str], Column], metrics, iterations) -> ObservationChunk:
+    """The chunk whose cells ``column`` gives by name, checked column by column.
+
+    Every value is the one ``_observation`` gives for its cell, and this accepts
+    no row that ``_observation`` refuses: a bad cell anywhere raises ValueError,
+    and the rows are then checked one by one.
+    """
+    converters = {
+        "metric": lambda text: _metric(text.strip(), metrics),
+        "group": lambda text: _choice(text.strip(), GROUPS, "group"),
+        "period": lambda text: _choice(text.strip() or "post", PERIODS, "period"),
+        "iteration": lambda text: _iteration(text.strip(), iterations),
+        "unit": lambda text: _unit(text.strip()),
+        "day": lambda text: _date(text.strip()),
+    }
+    coded = {
+        field: column("date" if field == "day" else field).each_distinct(convert)
+        for field, convert in converters.items()
+    }
+    arrays = {
+        "value": column("value").numbers(optional=False),
+        "denominator": column("denominator").numbers(optional=True),
+        "covariate": column("covariate").numbers(optional=True),
+    }
+    chunk = ObservationChunk(
+        **{field: _rows(*distinct) for field, distinct in coded.items()},
+        value=arrays["value"].tolist(),
+        denominator=_with_none(arrays["denominator"]),
+        covariate=_with_none(arrays["covariate"]),
+        coded=coded,
+        arrays=arrays,
+    )
+    _check_columns_for_kind(chunk)
+    return chunk
 
 
-def _optional_floats(cells: Sequence[str]) -> list[float | None]:
-    """The cells as ``_optional_number`` reads them; raises ValueError otherwise."""
+def _rows(values: list, codes: np.ndarray) -> list:
+    """Each row's value. Rows of one text share one value object: a million copies
+    of a few texts, scattered in memory, are slower to store (measured: about a
+    second on a million rows)."""
+    if len(values) == 1:
+        return values * len(codes)  # such as an absent column
+    table = np.empty(len(values), dtype=object)
+    table[:] = values
+    return table[codes].tolist()
+
+
+def _with_none(numbers: np.ndarray) -> list[float | None]:
+    """The numbers as a list, None where there is none (NaN: checked numbers are finite)."""
+    missing = np.isnan(numbers)
+    if missing.all():
+        return [None] * len(numbers)
+    table = numbers.astype(object)
+    table[missing] = None
+    return table.tolist()
+
+
+class TextColumn:
+    """A column of cells read by the csv reader."""
+
+    def __init__(self, cells: Sequence[str]):
+        self.cells = cells
+
+    def each_distinct(self, convert: Callable[[str], object]) -> tuple[list, np.ndarray]:
+        """``convert`` of each distinct text, and each cell's index into them."""
+        position = {text: i for i, text in enumerate(set(self.cells))}
+        if len(position) == 1:
+            codes = np.zeros(len(self.cells), dtype=np.intp)
+        else:
+            codes = np.fromiter(map(position.__getitem__, self.cells), np.intp, len(self.cells))
+        return [convert(text) for text in position], codes
+
+    def numbers(self, optional: bool) -> np.ndarray:
+        return _numbers(self.cells, optional)
+
+
+class PlainColumn:
+    """A column of a plain block; its cells are bytes, decoded only where distinct."""
+
+    def __init__(self, cells: plain_csv.Cells, index: int):
+        self.cells, self.index = cells, index
+
+    def each_distinct(self, convert: Callable[[str], object]) -> tuple[list, np.ndarray]:
+        texts, codes = self.cells.distinct(self.index)
+        return [convert(text.decode("utf-8")) for text in texts], codes
+
+    def numbers(self, optional: bool) -> np.ndarray:
+        # float() reads bytes as it reads text, except that it refuses what is not
+        # ASCII: that refusal sends the block to the csv reader, whose check decides.
+        return _numbers(self.cells.texts(self.index), optional)
+
+
+Column = TextColumn | PlainColumn
+
+
+def _numbers(cells: Sequence[str | bytes], optional: bool) -> np.ndarray:
+    """The cells as ``_number`` reads them, or ``_optional_number`` (NaN for an empty
+    cell) where ``optional``; raises ValueError where they would not."""
+    if not optional:
+        numbers = np.fromiter(map(float, cells), float, len(cells))
+        if not np.isfinite(numbers).all():
+            raise Unvouched("a number that is not finite")
+        return numbers
+    numbers = np.full(len(cells), np.nan)
     if not any(cells):
-        return [None] * len(cells)
-    numbers = [float(text) if text else None for text in cells]
-    if not np.isfinite([number for number in numbers if number is not None]).all():
+        return numbers
+    given = np.fromiter(map(bool, cells), bool, len(cells))
+    numbers[given] = np.fromiter(map(float, compress(cells, given)), float, int(given.sum()))
+    if not np.isfinite(numbers[given]).all():
         raise Unvouched("a number that is not finite")
     return numbers
 
 
-def _check_columns_for_kind(metric: list[Metric], value, denominator) -> None:
+def _check_columns_for_kind(chunk: ObservationChunk) -> None:
     """What ``_check_value_for_kind`` refuses in a row, refused for all rows at once."""
-    values = np.array(value)
-    denominators = np.array(denominator, dtype=float)  # None becomes NaN: the rest is finite
-    kinds = list(dict.fromkeys(metric))
-    index = {each: i for i, each in enumerate(kinds)}
-    position = np.fromiter(map(index.__getitem__, metric), np.intp, len(metric))
+    values, denominators = chunk.numbers("value"), chunk.numbers("denominator")
+    kinds = list(dict.fromkeys(chunk.distinct("metric")[0]))
+    position = chunk.per_row("metric", kinds.index)
     for i, each in enumerate(kinds):
         if not _suits_kind(each, values[position == i], denominators[position == i]):
             raise Unvouched(f"a value that does not suit metric '{each.key}'")

@@ -2,16 +2,19 @@
 
 Inserting through SQLAlchemy builds and processes a parameter dictionary per
 row, which for a million rows costs more than the database's own work. Here
-the rows go to the driver directly: one ``executemany`` per chunk on SQLite,
-``COPY ... FROM STDIN`` on PostgreSQL (psycopg's ``executemany`` would send one
-INSERT per row). They use the session's connection, hence its transaction, so
-a failure later in the import still rolls every row back.
+the rows go to the driver directly: on SQLite as INSERTs of many rows each
+(``ROWS_PER_INSERT``: SQLite then runs one statement per hundreds of rows, a
+fifth less time than one per row), on PostgreSQL with ``COPY ... FROM STDIN``
+(psycopg's ``executemany`` would send one INSERT per row). They use the
+session's connection, hence its transaction, so a failure later in the import
+still rolls every row back.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
-from itertools import repeat
+from itertools import chain, repeat
 
 from testbed.extensions import db
 from testbed.store.models import Observation
@@ -33,6 +36,7 @@ REPEATING = frozenset({"group", "period", "day"})
 # Float columns hold Python floats (or None) already, which Float's own
 # conversion, float(value), would hand on unchanged: a call per cell for nothing.
 NUMBERS = frozenset({"value", "denominator", "covariate"})
+ROWS_PER_INSERT = 400
 
 
 def write_observations(columns: Sequence[Sequence]) -> None:
@@ -46,13 +50,13 @@ def write_observations(columns: Sequence[Sequence]) -> None:
         for name, values in zip(ROW_COLUMNS, columns, strict=True)
         if values[0] is not None or values.count(None) < len(values)
     }
-    rows = zip(*bound_columns(given, dialect), strict=True)
+    bound = bound_columns(given, dialect)
     cursor = connection.connection.cursor()
     try:
         if dialect.name == "postgresql":
-            _copy(cursor, dialect, list(given), rows)
+            _copy(cursor, dialect, list(given), zip(*bound, strict=True))
         else:
-            _insert(cursor, dialect, list(given), rows)
+            _insert(cursor, dialect, list(given), bound)
     finally:
         cursor.close()
 
@@ -85,12 +89,28 @@ def _target(dialect, names: list[str]) -> str:
     return f"{quote(Observation.__table__.name)} ({quoted})"
 
 
-def _insert(cursor, dialect, names: list[str], rows: Iterable[tuple]) -> None:
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    marks = ", ".join(repeat(mark, len(names)))
+def _insert(cursor, dialect, names: list[str], columns: list[Sequence]) -> None:
+    """The rows in INSERTs of up to ``ROWS_PER_INSERT`` rows, within SQLite's parameter limit."""
+    limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_insert = max(1, min(ROWS_PER_INSERT, limit // len(names)))
+    rows = len(columns[0])
+    values = list(chain.from_iterable(zip(*columns, strict=True)))  # row after row
+    width = per_insert * len(names)
+    whole = (rows - rows % per_insert) * len(names)
+    if whole:
+        cursor.executemany(
+            _insert_statement(dialect, names, per_insert),
+            (values[start : start + width] for start in range(0, whole, width)),
+        )
+    if whole < len(values):
+        cursor.execute(_insert_statement(dialect, names, rows % per_insert), values[whole:])
+
+
+def _insert_statement(dialect, names: list[str], rows: int) -> str:
+    marks = "(" + ", ".join(repeat("?", len(names))) + ")"
+    values = ", ".join(repeat(marks, rows))
     # Table and column names come from the model, never from input.
-    statement = f"INSERT INTO {_target(dialect, names)} VALUES ({marks})"  # noqa: S608  # nosec B608
-    cursor.executemany(statement, rows)
+    return f"INSERT INTO {_target(dialect, names)} VALUES {values}"  # noqa: S608  # nosec B608
 
 
 def _copy(cursor, dialect, names: list[str], rows: Iterable[tuple]) -> None:

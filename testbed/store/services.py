@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -40,7 +40,13 @@ SUM_FIELDS = (
 
 @dataclass
 class ObservationChunk:
-    """Validated observations, one list per column, ready to be stored."""
+    """Validated observations, one list per column, ready to be stored.
+
+    ``distinct`` and ``numbers`` give a column in the forms the sums are taken
+    from. The column-wise check, which has them at hand, fills ``coded`` and
+    ``arrays`` with them; otherwise they are made from the lists on first use,
+    so the lists must be complete by then.
+    """
 
     metric: list[Metric] = field(default_factory=list)
     group: list[str] = field(default_factory=list)
@@ -51,9 +57,33 @@ class ObservationChunk:
     value: list[float] = field(default_factory=list)
     denominator: list[float | None] = field(default_factory=list)
     covariate: list[float | None] = field(default_factory=list)
+    coded: dict[str, tuple[list, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    arrays: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.value)
+
+    def distinct(self, name: str) -> tuple[list, np.ndarray]:
+        """A column's distinct values, and each row's index into them."""
+        if name not in self.coded:
+            column = getattr(self, name)
+            position = {item: i for i, item in enumerate(dict.fromkeys(column))}
+            codes = np.fromiter(map(position.__getitem__, column), np.intp, len(column))
+            self.coded[name] = (list(position), codes)
+        return self.coded[name]
+
+    def per_row(self, name: str, convert: Callable[[object], int]) -> np.ndarray:
+        """``convert`` of each row's value of a column, called once per distinct value."""
+        values, codes = self.distinct(name)
+        return np.array([convert(value) for value in values], dtype=np.intp)[codes]
+
+    def numbers(self, name: str) -> np.ndarray:
+        """A number column as an array, NaN where a row has no number."""
+        if name not in self.arrays:
+            self.arrays[name] = np.array(getattr(self, name), dtype=float)
+        return self.arrays[name]
 
 
 class BatchWriter:
@@ -268,19 +298,21 @@ class ChunkColumns:
 
     @classmethod
     def of(cls, chunk: ObservationChunk) -> ChunkColumns:
-        metrics = sorted(dict.fromkeys(chunk.metric), key=lambda metric: metric.id)
+        metrics = sorted(set(chunk.distinct("metric")[0]), key=lambda metric: metric.id)
         index = {metric: i for i, metric in enumerate(metrics)}
-        position = np.fromiter(map(index.__getitem__, chunk.metric), np.intp, len(chunk))
+        position = chunk.per_row("metric", index.__getitem__)
         ids = np.array([metric.id for metric in metrics], dtype=np.int64)
+        denominators, covariates = chunk.numbers("denominator"), chunk.numbers("covariate")
         return cls(
             metrics=metrics,
             position=position,
             metric_ids=ids[position],
-            values=np.array(chunk.value, dtype=float),
-            denominators=np.array(chunk.denominator, dtype=float),
-            covariates=np.array(chunk.covariate, dtype=float),
-            has_denominator=_present(chunk.denominator),
-            has_covariate=_present(chunk.covariate),
+            values=chunk.numbers("value"),
+            denominators=denominators,
+            covariates=covariates,
+            # Checked numbers are finite, so NaN marks a missing one.
+            has_denominator=~np.isnan(denominators),
+            has_covariate=~np.isnan(covariates),
         )
 
     def set_shifts(self, chunk: ObservationChunk) -> None:
@@ -306,13 +338,13 @@ class ChunkColumns:
         return dict(zip(metrics.tolist(), chosen[first].tolist(), strict=True))
 
     def cell_keys(self, chunk: ObservationChunk) -> CellKeys:
-        iterations = _sorted_codes(chunk.iteration, int)
-        days = _sorted_codes(chunk.day, date.toordinal)
+        iterations = _sorted_codes(chunk, "iteration", int)
+        days = _sorted_codes(chunk, "day", date.toordinal)
         return CellKeys(
             parts=[
                 self.position,
-                _codes(chunk.group, GROUP_CODES),
-                _codes(chunk.period, PERIOD_CODES),
+                chunk.per_row("group", GROUP_CODES.__getitem__),
+                chunk.per_row("period", PERIOD_CODES.__getitem__),
                 iterations.parts,
                 days.parts,
             ],
@@ -359,24 +391,13 @@ class _SortedCodes:
     values: list[int]
 
 
-def _sorted_codes(column: list, to_int) -> _SortedCodes:
-    """Each row's position among the column's distinct values, a missing one (NONE) first."""
-    numbers = {item: NONE if item is None else to_int(item) for item in set(column)}
-    values = sorted(set(numbers.values()))
-    rank = {number: i for i, number in enumerate(values)}
-    code = {item: rank[number] for item, number in numbers.items()}
-    return _SortedCodes(np.fromiter(map(code.__getitem__, column), np.intp, len(column)), values)
-
-
-def _codes(column: list[str], codes: dict[str, int]) -> np.ndarray:
-    return np.fromiter(map(codes.__getitem__, column), np.intp, len(column))
-
-
-def _present(column: list) -> np.ndarray:
-    """Which rows carry a value (None marks a missing one)."""
-    if column.count(None) == len(column):
-        return np.zeros(len(column), dtype=bool)
-    return ~np.equal(np.array(column, dtype=object), None)
+def _sorted_codes(chunk: ObservationChunk, name: str, to_int) -> _SortedCodes:
+    """Each row's position among the column's distinct numbers, a missing one (NONE) first."""
+    values, codes = chunk.distinct(name)
+    numbers = [NONE if item is None else to_int(item) for item in values]
+    ordered = sorted(set(numbers))
+    rank = {number: i for i, number in enumerate(ordered)}
+    return _SortedCodes(np.array([rank[n] for n in numbers], dtype=np.intp)[codes], ordered)
 
 
 def _decode(codes: dict[str, int], code: int) -> str:

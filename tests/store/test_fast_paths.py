@@ -8,6 +8,7 @@ driver as tuples (COPY on PostgreSQL) and adds sums with numpy.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections import Counter
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from testbed.extensions import db
-from testbed.files import tables
+from testbed.files import plain_csv, tables
 from testbed.files.errors import LoadError
 from testbed.files.loader import load_path
 from testbed.pilots.models import Metric, Pilot
@@ -503,3 +504,156 @@ def test_a_load_rolls_back_rows_already_copied_when_a_later_step_fails(
         load_path(write_folder(observation_text(200)))
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
+# Reading a file: plain blocks split with numpy, the rest by the csv reader --------
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    # Many blocks, so the plain path hands over to the csv reader in mid-file.
+    monkeypatch.setattr(plain_csv, "BLOCK_BYTES", 1024)
+
+
+@pytest.fixture
+def csv_reader_calls(monkeypatch):
+    """How many times the csv reader took over from the plain path."""
+    calls = []
+    parse_rows = tables._parse_rows
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return parse_rows(*args, **kwargs)
+
+    monkeypatch.setattr(tables, "_parse_rows", counted)
+    return calls
+
+
+def read_file(path, metrics, iterations) -> list[tuple]:
+    return [
+        row
+        for chunk in tables.read_observations(path, metrics, iterations)
+        for row in zip(*(getattr(chunk, name) for name in tables.OBSERVATION_FIELDS), strict=True)
+    ]
+
+
+def late_line(lines: list[str]) -> int:
+    """A line near the end that holds one whole record of metric 'wait'."""
+    return next(
+        number
+        for number in range(len(lines), 1, -1)
+        if lines[number - 1].startswith("wait,")
+        and '"' not in lines[number - 1]
+        and lines[number - 2].count('"') % 2 == 0
+    )
+
+
+def with_late_line(text: str, change) -> str:
+    lines = text.splitlines(keepends=True)
+    number = late_line(lines)
+    lines[number - 1] = change(lines[number - 1])
+    return "".join(lines)
+
+
+def quote_group(line: str) -> str:
+    metric, group, rest = line.split(",", 2)
+    return f'{metric},"{group}",{rest}'
+
+
+VARIANTS = {
+    "plain": (lambda text: text, 0),
+    "spaced cells": (lambda text: text.replace(",pilot,", ", pilot ,"), 0),
+    "CR LF": (lambda text: text.replace("\n", "\r\n"), 0),
+    "no last line break": (lambda text: text.rstrip("\n"), 0),
+    "non-ASCII units": (lambda text: text.replace(",U3,", ",Zürich,"), 0),
+    "quoted cell late": (
+        lambda text: with_late_line(text, quote_group),
+        1,
+    ),
+    "CR line ends late": (
+        lambda text: with_late_line(text, lambda line: line.replace("\n", "\r")),
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_reading_a_file_gives_what_reading_row_by_row_gives(
+    app, loaded_kinds, small_blocks, csv_reader_calls, tmp_path, variant
+):
+    change, handovers = VARIANTS[variant]
+    text = change(observation_text(600, padded=False))
+    path = tmp_path / "observations.csv"
+    path.write_bytes(text.encode())
+    expected = read_row_by_row(text, *loaded_kinds)
+    assert len(expected) == 600
+    assert read_file(path, *loaded_kinds) == expected
+    assert len(csv_reader_calls) == handovers
+
+
+def test_a_file_with_a_byte_order_mark_or_quotes_throughout_reads_the_same(
+    app, loaded_kinds, small_blocks, tmp_path
+):
+    text = observation_text(300)  # quoted multi-line cells from the first rows on
+    path = tmp_path / "observations.csv"
+    path.write_bytes(codecs.BOM_UTF8 + text.encode())
+    assert read_file(path, *loaded_kinds) == read_row_by_row(text, *loaded_kinds)
+
+
+@pytest.mark.parametrize("padded", [False, True], ids=["plain", "quoted"])
+def test_a_bad_cell_in_a_late_block_is_named_by_its_line_and_column(
+    app, loaded_kinds, small_blocks, tmp_path, padded
+):
+    lines = observation_text(600, padded=padded).splitlines(keepends=True)
+    bad_line = late_line(lines)
+    lines[bad_line - 1] = "wait,pilot,post,U1,2025-05-01,1,soon,,\n"
+    path = tmp_path / "observations.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(LoadError) as raised:
+        read_file(path, *loaded_kinds)
+    assert (raised.value.line, raised.value.column, raised.value.field) == (bad_line, 7, "value")
+
+
+def test_a_byte_that_is_not_utf8_in_a_late_block_is_named_by_its_line(
+    app, loaded_kinds, small_blocks, tmp_path
+):
+    lines = observation_text(600, padded=False).encode().splitlines(keepends=True)
+    bad_line = len(lines) - 3
+    lines[bad_line - 1] = lines[bad_line - 1].replace(b",U", b",\xffU", 1)
+    path = tmp_path / "observations.csv"
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(LoadError) as raised:
+        read_file(path, *loaded_kinds)
+    assert raised.value.line == bad_line
+    assert "not UTF-8" in str(raised.value)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(observation_rows(), min_size=1, max_size=40),
+    line_break=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_plain_file_reads_as_its_rows_checked_one_by_one(
+    app, loaded_kinds, tmp_path, monkeypatch, rows, line_break
+):
+    monkeypatch.setattr(plain_csv, "BLOCK_BYTES", 64)
+    names = sorted(rows[0])
+    lines = [names] + [[row[name] for name in names] for row in rows]
+    path = tmp_path / "observations.csv"
+    path.write_bytes("".join(",".join(line) + line_break for line in lines).encode())
+    header = tables.Header("test", names, tables.OBSERVATION_COLUMNS, ())
+    cells = lines[1:]
+    try:
+        chunk = tables._checked_rows(
+            str(path), cells, list(range(2, 2 + len(cells))), header, *loaded_kinds
+        )
+        expected = list(zip(*(getattr(chunk, n) for n in tables.OBSERVATION_FIELDS), strict=True))
+    except LoadError as error:
+        expected = (error.line, error.column, error.field)
+    try:
+        found = read_file(path, *loaded_kinds)
+    except LoadError as error:
+        found = (error.line, error.column, error.field)
+    assert found == expected
