@@ -103,7 +103,12 @@ def _insert(cursor, dialect, names: list[str], columns: list[Sequence]) -> None:
             (values[start : start + width] for start in range(0, whole, width)),
         )
     if whole < len(values):
-        cursor.execute(_insert_statement(dialect, names, rows % per_insert), values[whole:])
+        # The rest row by row: a statement for each possible count of rows left
+        # would each be prepared and kept by the driver's statement cache.
+        cursor.executemany(
+            _insert_statement(dialect, names, 1),
+            (values[start : start + len(names)] for start in range(whole, len(values), len(names))),
+        )
 
 
 def _insert_statement(dialect, names: list[str], rows: int) -> str:

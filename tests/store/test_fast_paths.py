@@ -25,6 +25,7 @@ from testbed.files import plain_csv, tables
 from testbed.files.errors import LoadError
 from testbed.files.loader import load_path
 from testbed.pilots.models import Metric, Pilot
+from testbed.store import copy
 from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.store.services import (
     GROUP_CODES,
@@ -439,11 +440,14 @@ def reset_shifts(pilot: Pilot) -> None:
         metric.shift_value = metric.shift_denominator = metric.shift_covariate = None
 
 
+@pytest.mark.parametrize("rows_per_insert", [7, 400], ids=["inserts of 7 rows", "of 400"])
 @pytest.mark.parametrize("covariate", [True, False], ids=["with covariates", "without"])
 @pytest.mark.parametrize("padded", [True, False], ids=["padded cells", "cells as stored"])
 def test_an_import_stores_what_a_row_by_row_import_stores(
-    app, loaded_kinds, small_chunks, covariate, padded
+    app, loaded_kinds, small_chunks, monkeypatch, covariate, padded, rows_per_insert
 ):
+    # Chunks of 64 rows: with 7 rows per INSERT, whole INSERTs and the rows left over.
+    monkeypatch.setattr(copy, "ROWS_PER_INSERT", rows_per_insert)
     metrics, iterations = loaded_kinds
     pilot = db.session.scalar(select(Pilot))
     text = observation_text(700, covariate=covariate, padded=padded)
