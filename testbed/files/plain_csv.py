@@ -93,7 +93,7 @@ class Cells:
         count = max(1, -(-int(lengths.max(initial=0)) // WORD))
         # The word that starts at every byte of the block, without copying it.
         at = np.ndarray((len(self.data) - WORD + 1,), dtype="<u8", buffer=self.data, strides=(1,))
-        words = np.empty((len(starts), count), dtype=np.uint64)
+        words = np.empty((len(starts), count), dtype="<u8")  # back to bytes in their order
         for k in range(count):
             taken = np.clip(lengths - k * WORD, 0, WORD)
             words[:, k] = at[np.minimum(starts + k * WORD, len(at) - 1)] & _KEEP[taken]
