@@ -35,9 +35,13 @@ class LoadError(ValueError):
         return f"{place}{field}: {self.message}"
 
 
-def not_utf8(path) -> LoadError:
-    """The error for a file that is not UTF-8 text, placed at its first bad byte."""
-    data = Path(path).read_bytes()
+def not_utf8(path, name: str | None = None) -> LoadError:
+    """The error for a file that is not UTF-8 text, placed at its first bad byte.
+
+    ``name`` is what the message calls the file, if not its path.
+    """
+    path, name = Path(path), name or str(path)
+    data = path.read_bytes()
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -45,5 +49,5 @@ def not_utf8(path) -> LoadError:
         line = data.count(b"\n", 0, error.start) + 1
         # A byte-order mark is no character of the first line.
         column = len(data[line_start : error.start].decode("utf-8-sig")) + 1
-        return LoadError(path, NOT_UTF8, line, column)
-    return LoadError(path, NOT_UTF8, 1)
+        return LoadError(name, NOT_UTF8, line, column)
+    return LoadError(name, NOT_UTF8, 1)

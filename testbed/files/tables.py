@@ -93,20 +93,24 @@ def header_problems(path, names: list[str], allowed: tuple, required: tuple) -> 
 
 
 def read_observations(
-    path: Path, metrics: dict[str, Metric], iterations: set[int] | None = None
+    path: Path,
+    metrics: dict[str, Metric],
+    iterations: set[int] | None = None,
+    name: str | None = None,
 ) -> Iterator[ObservationChunk]:
-    """Yield checked observations from a CSV file, in chunks.
+    """Yield checked observations from a CSV file, in chunks; errors call it ``name``.
 
     Plain stretches of the file are split with numpy (see ``plain_csv``); at
     the first block that is not plain, or that holds a cell the column check
     cannot vouch for, the rest of the file goes through the csv reader, which
     names the line and column of a bad cell.
     """
+    name = name or str(path)
     with path.open("rb") as stream:
         try:
-            yield from _read_stream(path, stream, metrics, iterations)
+            yield from _read_stream(name, stream, metrics, iterations)
         except UnicodeDecodeError:
-            raise not_utf8(path) from None
+            raise not_utf8(path, name) from None
 
 
 def _read_stream(path, stream, metrics, iterations) -> Iterator[ObservationChunk]:

@@ -21,13 +21,15 @@ from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
 
+import numpy as np
 from flask import current_app
 from sqlalchemy import select
 
 from testbed.audit import record
 from testbed.auth.models import User
 from testbed.extensions import db
-from testbed.files.tables import parse_observations, scan_observations
+from testbed.files.errors import LoadError
+from testbed.files.tables import read_observations, scan_observations
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import InvalidField, actor_name
 from testbed.store.models import ImportBatch
@@ -105,7 +107,7 @@ def store_upload(pilot: Pilot, data: bytes, filename: str, *, by: User) -> Pendi
         uploaded_at=time.time(),
     )
     pending.path.write_bytes(data)
-    pending.preview = build_preview(pilot, pending.filename, text)
+    pending.preview = build_preview(pilot, pending.filename, text, pending.path)
     pending.save()
     return pending
 
@@ -153,11 +155,48 @@ def refuse_duplicate(pilot: Pilot, digest: str) -> None:
         )
 
 
-def build_preview(pilot: Pilot, filename: str, text: str) -> Preview:
-    """Check every row without writing anything; keep up to MAX_ERRORS errors."""
+def build_preview(pilot: Pilot, filename: str, text: str, path: Path | None = None) -> Preview:
+    """Check every row without writing anything; keep up to MAX_ERRORS errors.
+
+    With the file's ``path``, a file without errors is counted by the import's
+    own fast reader; only a file with errors is scanned row by row, which
+    reports every bad cell rather than the first.
+    """
     metrics = {metric.key: metric for metric in pilot.metrics}
     iterations = {iteration.number for iteration in pilot.iterations}
     preview = Preview(version=pilot.version)
+    cells = None if path is None else _count_cells(path, filename, metrics, iterations)
+    if cells is None:
+        cells = _scan(preview, filename, text, metrics, iterations)
+    preview.rows = sum(cells.values())
+    preview.cells = [(*key, count) for key, count in sorted(cells.items())]
+    rows = _readable_rows(text, PREVIEW_ROWS + 1)
+    preview.header = rows[0] if rows else []
+    preview.first_rows = list(enumerate(rows[1:], start=2))
+    return preview
+
+
+def _count_cells(path: Path, filename: str, metrics, iterations) -> Counter | None:
+    """Rows per (metric, group, period) as the import reads them; None at a bad cell."""
+    cells: Counter = Counter()
+    try:
+        for chunk in read_observations(path, metrics, iterations, name=filename):
+            (metric, m), (group, g), (period, p) = (
+                chunk.distinct(name) for name in ("metric", "group", "period")
+            )
+            codes = (m * len(group) + g) * len(period) + p
+            found, counts = np.unique(codes, return_counts=True)
+            for code, count in zip(found.tolist(), counts.tolist(), strict=True):
+                i, rest = divmod(code, len(group) * len(period))
+                j, k = divmod(rest, len(period))
+                cells[(metric[i].key, group[j], period[k])] += count
+    except LoadError:
+        return None
+    return cells
+
+
+def _scan(preview: Preview, filename: str, text: str, metrics, iterations) -> Counter:
+    """Rows per (metric, group, period) of the good rows; every bad cell into ``preview``."""
     cells: Counter = Counter()
     for _line, values, errors in scan_observations(filename, _lines(text), metrics, iterations):
         if errors:
@@ -165,13 +204,8 @@ def build_preview(pilot: Pilot, filename: str, text: str) -> Preview:
             room = MAX_ERRORS - len(preview.errors)
             preview.errors.extend(_error_entry(error) for error in errors[:room])
             continue
-        preview.rows += 1
         cells[(values["metric"].key, values["group"], values["period"])] += 1
-    preview.cells = [(*key, count) for key, count in sorted(cells.items())]
-    rows = _readable_rows(text, PREVIEW_ROWS + 1)
-    preview.header = rows[0] if rows else []
-    preview.first_rows = list(enumerate(rows[1:], start=2))
-    return preview
+    return cells
 
 
 def _readable_rows(text: str, count: int) -> list[list[str]]:
@@ -214,7 +248,7 @@ def refresh_preview(pending: PendingUpload, pilot: Pilot) -> Preview:
     """The preview, checked again if the pilot changed since (a metric added, say)."""
     if pending.preview is None or pending.preview.version != pilot.version:
         text = pending.path.read_bytes().decode("utf-8-sig")
-        pending.preview = build_preview(pilot, pending.filename, text)
+        pending.preview = build_preview(pilot, pending.filename, text, pending.path)
         pending.save()
     return pending.preview
 
@@ -232,8 +266,7 @@ def import_upload(pending: PendingUpload, pilot: Pilot, *, by: User) -> ImportBa
         idempotency_key=pending.token,
         user_id=by.id,
     )
-    text = pending.path.read_bytes().decode("utf-8-sig")
-    for chunk in parse_observations(pending.filename, _lines(text), metrics, iterations):
+    for chunk in read_observations(pending.path, metrics, iterations, name=pending.filename):
         writer.add(chunk)
     batch = writer.finish()
     if not batch.rows:

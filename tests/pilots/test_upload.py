@@ -98,6 +98,37 @@ def test_the_preview_keeps_at_most_max_errors(app, fresh_pilot):
     assert len(preview.first_rows) == upload.PREVIEW_ROWS
 
 
+def good_row(n: int) -> str:
+    metric, value = ("fta", n % 4 // 2) if n % 2 == 0 else ("wait", 3 + n % 7)
+    group = " pilot" if n % 3 else "baseline"  # a padded cell, as spreadsheets write some
+    period = ("pre", "post", "")[n % 5 % 3]
+    return f"{metric},{group},{value},{period},2025-03-{1 + n % 28:02d}\n"
+
+
+GOOD = "metric,group,value,period,date\n" + "".join(map(good_row, range(500)))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [GOOD, GOOD + 'wait,"pilot",4,post,2025-03-02\n', BAD, GOOD + "fta,pilot,7,post,\n"],
+    ids=["plain", "quoted late", "bad", "bad late"],
+)
+def test_the_preview_from_the_file_is_the_one_from_a_scan_of_every_row(
+    app, fresh_pilot, tmp_path, monkeypatch, text
+):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(text.encode())
+    scanned = upload.build_preview(fresh_pilot, "upload.csv", text)
+    scans = []
+    monkeypatch.setattr(
+        upload, "scan_observations", lambda *args: scans.append(args) or scan_observations(*args)
+    )
+    assert upload.build_preview(fresh_pilot, "upload.csv", text, path) == scanned
+    # Only a file with errors is scanned row by row.
+    assert len(scans) == (1 if scanned.error_count else 0)
+    assert scanned.rows + scanned.error_count > 0
+
+
 def test_a_pending_upload_is_stored_under_a_random_token_never_the_client_name(
     app, fresh_pilot, innovator, instance_folder
 ):
