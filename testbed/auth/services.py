@@ -193,8 +193,19 @@ def active_admin_count() -> int:
 
 
 def _keep_an_admin(user: User, what: str) -> None:
-    """Refuse a change that would leave nobody able to manage accounts."""
-    if user.role == "admin" and user.active and active_admin_count() <= 1:
+    """Refuse a change that would leave nobody able to manage accounts.
+
+    The active admins are locked while they are counted (PostgreSQL), so two
+    admins demoting each other at once cannot both count two: the second
+    waits for the first to commit, then counts again. SQLite lets one writer
+    in at a time anyway.
+    """
+    if user.role != "admin" or not user.active:
+        return
+    admins = db.session.scalars(
+        select(User.id).where(User.role == "admin", User.active).with_for_update()
+    ).all()
+    if len(admins) <= 1:
         raise ValueError(
             f"cannot {what} {user.email}: they are the last active admin; "
             "make another user an admin first"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from testbed.audit import AuditEvent
 from testbed.auth import services
-from testbed.auth.models import Department
+from testbed.auth.models import Department, User
 from testbed.extensions import db
 
 ADMIN = {"actor": "ada@example.org"}
@@ -128,3 +131,64 @@ def test_a_department_is_renamed_and_may_change_only_its_case(app):
         services.rename_department(sales, "operations", **ADMIN)
     assert db.session.scalar(select(Department.name).where(Department.id == sales.id)) == "sales"
     assert events()[-1][0] == "renamed"
+
+
+def test_two_admins_demoting_each_other_at_once_leave_one_admin(app):
+    """The second demotion waits for the first to commit, then finds the last admin."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer in at a time: there is no race to lose")
+    first, second = make_user("ada@example.org", "admin"), make_user("bo@example.org", "admin")
+    db.session.commit()
+    ids = (first.id, second.id)
+    demoted, outcome = threading.Event(), {}
+
+    def step_down(user_id: int, wait_before_commit: threading.Event | None) -> None:
+        with app.app_context():
+            user = db.session.get(User, user_id)
+            try:
+                services.change_user(user, name="", role="finance", department=None, **ADMIN)
+                demoted.set()
+                if wait_before_commit is not None:
+                    wait_before_commit.wait(timeout=30)
+                db.session.commit()
+                outcome[user_id] = "demoted"
+            except ValueError as error:
+                db.session.rollback()
+                outcome[user_id] = str(error)
+            finally:
+                db.session.remove()
+
+    commit_first = threading.Event()
+    one = threading.Thread(target=step_down, args=(ids[0], commit_first))
+    two = threading.Thread(target=step_down, args=(ids[1], None))
+    one.start()
+    try:
+        assert demoted.wait(timeout=30)
+        two.start()
+        # The second waits on the lock the first holds on the admins' rows.
+        assert wait_for_a_lock_wait(timeout=30), "the second demotion did not wait"
+    finally:
+        commit_first.set()
+        one.join(timeout=30)
+        if two.ident is not None:  # started
+            two.join(timeout=30)
+
+    assert outcome[ids[0]] == "demoted"
+    assert "last active admin" in outcome[ids[1]]
+    db.session.expire_all()
+    assert services.active_admin_count() == 1
+
+
+def wait_for_a_lock_wait(timeout: float) -> bool:
+    """Whether, within ``timeout`` seconds, a backend of this database waits on a lock."""
+    deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    while time.monotonic() < deadline:
+        with db.engine.connect() as connection:
+            if connection.scalar(query):
+                return True
+        time.sleep(0.05)
+    return False
