@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from testbed.auth.access import requires
 from testbed.auth.models import Department
 from testbed.extensions import db
+from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 from testbed.suggestions import services
 from testbed.suggestions.forms import (
@@ -40,6 +41,14 @@ def _suggestion_or_404(suggestion_id: int) -> Suggestion:
     if suggestion is None:
         abort(404)
     return suggestion
+
+
+def _pilot_and_suggestion_or_404(slug: str, suggestion_id: int) -> tuple[Pilot, Suggestion]:
+    """The pilot of ``slug`` and its suggestion; 404 for a suggestion of another pilot."""
+    pilot, suggestion = pilot_or_404(slug), _suggestion_or_404(suggestion_id)
+    if suggestion.pilot_id != pilot.id:
+        abort(404)
+    return pilot, suggestion
 
 
 def _suggestion_form() -> SuggestionForm:
@@ -111,7 +120,7 @@ def suggestion(suggestion_id: int):
 @blueprint.post("/pilots/<slug>/suggestions/<int:suggestion_id>/comments")
 @requires("suggestion.discuss")
 def comment(slug: str, suggestion_id: int):
-    pilot, suggestion = pilot_or_404(slug), _suggestion_or_404(suggestion_id)
+    pilot, suggestion = _pilot_and_suggestion_or_404(slug, suggestion_id)
     form = CommentForm()
     if not form.validate_on_submit():
         return _follow_page(suggestion, comment_form=form), 422
@@ -129,7 +138,7 @@ def comment(slug: str, suggestion_id: int):
 @blueprint.post("/pilots/<slug>/suggestions/<int:suggestion_id>/vote")
 @requires("suggestion.discuss")
 def vote(slug: str, suggestion_id: int):
-    pilot, suggestion = pilot_or_404(slug), _suggestion_or_404(suggestion_id)
+    pilot, suggestion = _pilot_and_suggestion_or_404(slug, suggestion_id)
     form = VoteForm()
     if not form.validate_on_submit():
         abort(400)
@@ -151,9 +160,7 @@ def vote(slug: str, suggestion_id: int):
 @blueprint.post("/pilots/<slug>/suggestions/<int:suggestion_id>/decision")
 @requires("suggestion.decide")
 def decide(slug: str, suggestion_id: int):
-    pilot, suggestion = pilot_or_404(slug), _suggestion_or_404(suggestion_id)
-    if suggestion.pilot_id != pilot.id:
-        abort(404)
+    pilot, suggestion = _pilot_and_suggestion_or_404(slug, suggestion_id)
     form = DecisionForm(suggestion.status, pilot.iterations)
     if form.version.data != str(pilot.version):
         return _follow_page(suggestion, decision_form=form, conflict=CONFLICT), 409
