@@ -285,7 +285,7 @@ def confirm_upload(slug: str, token: str):
         flash(f"Nothing was imported: {message}", "error")
         return redirect(url_for(".upload_preview", slug=slug, token=token))
     uploads.discard(pending)
-    flash(f"Imported {batch.rows} observations from {pending.filename}.", "success")
+    flash(f"Imported {batch.rows:,} observations from {pending.filename}.", "success")
     return redirect(url_for(".pilot", slug=slug))
 
 
