@@ -44,6 +44,10 @@ def from_environment(instance_path: str | Path, environ=os.environ) -> dict:
         "LOG_JSON": environ.get("TESTBED_LOG_JSON", "1" if production else "0") == "1",
         "RATELIMIT_STORAGE_URI": rate_limit_storage(environ, production),
         "RATELIMIT_KEY_PREFIX": "testbed",
+        # With the shared store unreachable, each worker counts in its own memory
+        # (and logs it) until the store is back: sign-in and the API keep working,
+        # still limited, instead of failing for everyone.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "PROXY_HOPS": proxy_hops(environ),
     }
 

@@ -14,8 +14,10 @@ never held up by its own successes.
   password, so that a stolen session cannot be used to guess the password.
 
 The counts live in ``RATELIMIT_STORAGE_URI`` (Redis in production, shared by
-every worker). Behind reverse proxies the address is the one ``ProxyFix``
-reads from ``X-Forwarded-For`` (``TESTBED_PROXY_HOPS``).
+every worker). While that store is unreachable each worker counts in its own
+memory, so the limits still hold per worker. Behind reverse proxies the
+address is the one ``ProxyFix`` reads from ``X-Forwarded-For``
+(``TESTBED_PROXY_HOPS``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import logging
+import multiprocessing
 import re
+import traceback
 import uuid
 
 import pytest
@@ -195,3 +199,56 @@ def test_wrong_current_passwords_are_limited_per_account_and_a_weak_new_one_does
     assert browser.is_signed_in()  # the old password still holds: nothing was changed
     other = Browser(small_limits)
     assert other.sign_in("ines@example.org").status_code == 302
+
+
+def test_with_redis_unreachable_the_limits_hold_in_each_workers_memory(app, database_url):
+    # In a process of its own: the extension is one object per process, and a
+    # store it found dead would otherwise stay dead for the other tests' apps.
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    worker = context.Process(target=sign_in_without_redis, args=(database_url, results))
+    worker.start()
+    found = results.get(timeout=120)
+    worker.join(timeout=60)
+
+    assert "error" not in found, found.get("error")
+    assert found["failures"] == [200] * 10 + [429]
+    assert found["another account"] == 200
+    assert found["unknown API path"] == 404
+    assert found["wrong token"] == 401
+    assert "Rate limit storage unreachable" in found["log"]
+
+
+def sign_in_without_redis(database_url: str, results) -> None:
+    """In a process of its own: sign-ins against an app whose Redis does not answer."""
+    try:
+        results.put(_sign_ins_without_redis(database_url))
+    except Exception:  # the test shows it, rather than waiting for an answer that never comes
+        results.put({"error": traceback.format_exc()})
+
+
+def _sign_ins_without_redis(database_url: str) -> dict:
+    log = io.StringIO()
+    logging.getLogger("flask-limiter").addHandler(logging.StreamHandler(log))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    )
+    with app.app_context():
+        account()
+        db.session.commit()
+    failures = [sign_in(Browser(app), "ines@example.org").status_code for _ in range(11)]
+    client = app.test_client()
+    return {
+        "failures": failures,
+        "another account": sign_in(Browser(app), "bo@example.org").status_code,
+        "unknown API path": client.get("/api/v1/nothing-here").status_code,
+        "wrong token": client.get(
+            "/api/v1/pilots", headers={"Authorization": "Bearer wrong"}
+        ).status_code,
+        "log": log.getvalue(),
+    }
