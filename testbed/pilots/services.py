@@ -297,7 +297,14 @@ def unique_slug(name: str) -> str:
 
 
 def partner_named(name: str) -> Partner | None:
-    return db.session.scalar(select(Partner).where(func.lower(Partner.name) == name.lower()))
+    """The partner of that name, whatever its case in any alphabet.
+
+    Compared in Python: SQLite's lower() folds only ASCII letters, so there
+    'ÄRZTEHAUS' and 'Ärztehaus' would be two partners. Partners are few.
+    """
+    wanted = name.casefold()
+    partners = db.session.scalars(select(Partner).order_by(Partner.id))
+    return next((partner for partner in partners if partner.name.casefold() == wanted), None)
 
 
 def create_pilot(fields: PilotFields, *, by: User) -> Pilot:

@@ -154,6 +154,20 @@ def test_a_new_partner_needs_a_free_name(app, innovator, fresh_pilot):
     assert count(Partner) == 1
 
 
+def test_a_partner_name_is_taken_whatever_its_case_in_any_alphabet(app, innovator):
+    services.create_pilot(new_fields(partner=NewPartner("Ärztehaus Nord")), by=innovator)
+    db.session.commit()
+    with pytest.raises(InvalidField) as caught:
+        attempt(
+            lambda: services.create_pilot(
+                new_fields(name="Second pilot", partner=NewPartner("ÄRZTEHAUS NORD")),
+                by=innovator,
+            )
+        )
+    assert caught.value.field == "new_partner_name"
+    assert services.partner_named("ärztehaus nord").name == "Ärztehaus Nord"
+
+
 def test_the_end_date_must_not_come_before_the_start(app, innovator):
     fields = new_fields(start_date=date(2025, 3, 1), end_date=date(2025, 2, 1))
     with pytest.raises(InvalidField) as caught:
