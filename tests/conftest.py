@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import request
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 
 from testbed import create_app
 from testbed.config import normalise_database_url
@@ -189,3 +191,18 @@ def loaded_pilot(app, write_pilot):
     load_path(write_pilot())
     db.session.commit()
     return db.session.scalar(select(Pilot))
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the ``with`` block."""
+    statements: list[str] = []
+
+    def listener(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)

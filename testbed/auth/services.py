@@ -186,10 +186,10 @@ def _common_passwords() -> frozenset[str]:
     return frozenset(word for word in ranked if len(word) >= MIN_PASSWORD_LENGTH)
 
 
-def active_admin_count() -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(User).where(User.role == "admin", User.active)
-    )
+def active_admin_count(*, lock: bool = False) -> int:
+    """How many active admins there are; ``lock`` holds their rows until the transaction ends."""
+    admins = select(User.id).where(User.role == "admin", User.active)
+    return len(db.session.scalars(admins.with_for_update() if lock else admins).all())
 
 
 def _keep_an_admin(user: User, what: str) -> None:
@@ -200,12 +200,7 @@ def _keep_an_admin(user: User, what: str) -> None:
     waits for the first to commit, then counts again. SQLite lets one writer
     in at a time anyway.
     """
-    if user.role != "admin" or not user.active:
-        return
-    admins = db.session.scalars(
-        select(User.id).where(User.role == "admin", User.active).with_for_update()
-    ).all()
-    if len(admins) <= 1:
+    if user.role == "admin" and user.active and active_admin_count(lock=True) <= 1:
         raise ValueError(
             f"cannot {what} {user.email}: they are the last active admin; "
             "make another user an admin first"

@@ -18,6 +18,7 @@ import numpy as np
 from testbed.files import plain_csv
 from testbed.files.errors import LoadError, not_utf8
 from testbed.pilots.models import Metric
+from testbed.store.codes import distinct_codes, spread
 from testbed.store.models import GROUPS, PERIODS
 from testbed.store.services import ObservationChunk
 
@@ -255,13 +256,9 @@ def _checked_columns(rows, header: Header, metrics, iterations) -> ObservationCh
     width = len(header.names)
     if set(map(len, rows)) != {width}:
         raise Unvouched("rows of another width")
-    columns = dict(zip(header.names, zip(*rows, strict=True), strict=True))
-    missing = TextColumn(("",) * len(rows))  # an absent column reads as empty cells
-    return _chunk_of(
-        lambda name: TextColumn(columns[name]) if name in columns else missing,
-        metrics,
-        iterations,
-    )
+    columns = zip(header.names, zip(*rows, strict=True), strict=True)
+    named = {name: TextColumn(cells) for name, cells in columns}
+    return _chunk_of(named, len(rows), metrics, iterations)
 
 
 def _plain_chunk(block: bytes, header: Header, metrics, iterations) -> ObservationChunk | None:
@@ -271,28 +268,27 @@ def _plain_chunk(block: bytes, header: Header, metrics, iterations) -> Observati
         return None
     if not len(cells):
         return ObservationChunk()
-    missing = TextColumn(("",) * len(cells))
+    named = {name: PlainColumn(cells, index) for name, index in header.position.items()}
     try:
         if not block.isascii():
             block.decode("utf-8")
-        return _chunk_of(
-            lambda name: (
-                PlainColumn(cells, header.position[name]) if name in header.position else missing
-            ),
-            metrics,
-            iterations,
-        )
+        return _chunk_of(named, len(cells), metrics, iterations)
     except ValueError:
         return None
 
 
-def _chunk_of(column: Callable[[str], Column], metrics, iterations) -> ObservationChunk:
-    """The chunk whose cells ``column`` gives by name, checked column by column.
+def _chunk_of(columns: dict[str, Column], rows: int, metrics, iterations) -> ObservationChunk:
+    """The chunk of ``rows`` rows whose cells ``columns`` holds by name, checked column-wise.
 
     Every value is the one ``_observation`` gives for its cell, and this accepts
     no row that ``_observation`` refuses: a bad cell anywhere raises ValueError,
     and the rows are then checked one by one.
     """
+    missing = TextColumn(("",) * rows)  # an absent column reads as empty cells
+
+    def column(name: str) -> Column:
+        return columns.get(name, missing)
+
     converters = {
         "metric": lambda text: _metric(text.strip(), metrics),
         "group": lambda text: _choice(text.strip(), GROUPS, "group"),
@@ -311,7 +307,7 @@ def _chunk_of(column: Callable[[str], Column], metrics, iterations) -> Observati
         "covariate": column("covariate").numbers(optional=True),
     }
     chunk = ObservationChunk(
-        **{field: _rows(*distinct) for field, distinct in coded.items()},
+        **{field: spread(*distinct) for field, distinct in coded.items()},
         value=arrays["value"].tolist(),
         denominator=_with_none(arrays["denominator"]),
         covariate=_with_none(arrays["covariate"]),
@@ -320,17 +316,6 @@ def _chunk_of(column: Callable[[str], Column], metrics, iterations) -> Observati
     )
     _check_columns_for_kind(chunk)
     return chunk
-
-
-def _rows(values: list, codes: np.ndarray) -> list:
-    """Each row's value. Rows of one text share one value object: a million copies
-    of a few texts, scattered in memory, are slower to store (measured: about a
-    second on a million rows)."""
-    if len(values) == 1:
-        return values * len(codes)  # such as an absent column
-    table = np.empty(len(values), dtype=object)
-    table[:] = values
-    return table[codes].tolist()
 
 
 def _with_none(numbers: np.ndarray) -> list[float | None]:
@@ -351,12 +336,8 @@ class TextColumn:
 
     def each_distinct(self, convert: Callable[[str], object]) -> tuple[list, np.ndarray]:
         """``convert`` of each distinct text, and each cell's index into them."""
-        position = {text: i for i, text in enumerate(set(self.cells))}
-        if len(position) == 1:
-            codes = np.zeros(len(self.cells), dtype=np.intp)
-        else:
-            codes = np.fromiter(map(position.__getitem__, self.cells), np.intp, len(self.cells))
-        return [convert(text) for text in position], codes
+        texts, codes = distinct_codes(self.cells)
+        return [convert(text) for text in texts], codes
 
     def numbers(self, optional: bool) -> np.ndarray:
         return _numbers(self.cells, optional)

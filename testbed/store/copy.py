@@ -13,10 +13,13 @@ still rolls every row back.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import chain, repeat
 
+import numpy as np
+
 from testbed.extensions import db
+from testbed.store.codes import distinct_codes, spread
 from testbed.store.models import Observation
 
 ROW_COLUMNS = (
@@ -37,10 +40,16 @@ REPEATING = frozenset({"group", "period", "day"})
 # conversion, float(value), would hand on unchanged: a call per cell for nothing.
 NUMBERS = frozenset({"value", "denominator", "covariate"})
 ROWS_PER_INSERT = 400
+# A column's distinct values and each row's index into them, by column name.
+Distinct = Callable[[str], tuple[list, np.ndarray]]
 
 
-def write_observations(columns: Sequence[Sequence]) -> None:
-    """Insert observation rows given column by column, in ``ROW_COLUMNS`` order."""
+def write_observations(columns: Sequence[Sequence], distinct: Distinct | None = None) -> None:
+    """Insert observation rows given column by column, in ``ROW_COLUMNS`` order.
+
+    ``distinct`` gives a repeating column's distinct values and codes by name,
+    such as the ones a chunk was checked with; without it they are found.
+    """
     connection = db.session.connection()
     dialect = connection.dialect
     # A column empty in every row is left to its default, NULL: the SQLite
@@ -50,7 +59,7 @@ def write_observations(columns: Sequence[Sequence]) -> None:
         for name, values in zip(ROW_COLUMNS, columns, strict=True)
         if values[0] is not None or values.count(None) < len(values)
     }
-    bound = bound_columns(given, dialect)
+    bound = bound_columns(given, dialect, distinct)
     cursor = connection.connection.cursor()
     try:
         if dialect.name == "postgresql":
@@ -61,8 +70,13 @@ def write_observations(columns: Sequence[Sequence]) -> None:
         cursor.close()
 
 
-def bound_columns(columns: dict[str, Sequence], dialect) -> list[Sequence]:
-    """Column values as SQLAlchemy would hand them to the driver (dates as text on SQLite)."""
+def bound_columns(
+    columns: dict[str, Sequence], dialect, distinct: Distinct | None = None
+) -> list[Sequence]:
+    """Column values as SQLAlchemy would hand them to the driver (dates as text on SQLite).
+
+    A repeating column is converted once per distinct value.
+    """
     table = Observation.__table__
     bound = []
     for name, values in columns.items():
@@ -70,17 +84,18 @@ def bound_columns(columns: dict[str, Sequence], dialect) -> list[Sequence]:
         if process is None or name in NUMBERS:
             bound.append(values)
         elif name in REPEATING:
-            bound.append(_each_distinct(values, process))
+            codes = distinct(name) if distinct else distinct_codes(values)
+            bound.append(_each_distinct(values, *codes, process))
         else:
             bound.append(list(map(process, values)))
     return bound
 
 
-def _each_distinct(values: Sequence, process) -> Sequence:
-    converted = {value: process(value) for value in set(values)}
-    if all(bound is value for value, bound in converted.items()):
+def _each_distinct(values: Sequence, distinct: list, codes: np.ndarray, process) -> Sequence:
+    converted = [process(value) for value in distinct]
+    if all(bound is value for value, bound in zip(distinct, converted, strict=True)):
         return values  # such as group names, which go to the driver as they are
-    return list(map(converted.__getitem__, values))
+    return spread(converted, codes)
 
 
 def _target(dialect, names: list[str]) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from testbed.extensions import db
 from testbed.pilots.models import Hypothesis, Metric, Pilot
+from testbed.store.codes import distinct_codes
 from testbed.store.copy import write_observations
 from testbed.store.models import Aggregate, ImportBatch, ValueCount
 from testbed.timeutil import utcnow
@@ -68,10 +69,7 @@ class ObservationChunk:
     def distinct(self, name: str) -> tuple[list, np.ndarray]:
         """A column's distinct values, and each row's index into them."""
         if name not in self.coded:
-            column = getattr(self, name)
-            position = {item: i for i, item in enumerate(dict.fromkeys(column))}
-            codes = np.fromiter(map(position.__getitem__, column), np.intp, len(column))
-            self.coded[name] = (list(position), codes)
+            self.coded[name] = distinct_codes(getattr(self, name))
         return self.coded[name]
 
     def per_row(self, name: str, convert: Callable[[object], int]) -> np.ndarray:
@@ -155,7 +153,8 @@ class BatchWriter:
                 [self.batch.id] * len(chunk),
                 metric_ids.tolist(),
                 *(getattr(chunk, name) for name in COLUMNS),
-            ]
+            ],
+            distinct=chunk.distinct,
         )
 
     def _accumulate(self, chunk: ObservationChunk, columns: ChunkColumns) -> None:

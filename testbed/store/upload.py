@@ -184,11 +184,8 @@ def _count_cells(path: Path, filename: str, metrics, iterations) -> Counter | No
             (metric, m), (group, g), (period, p) = (
                 chunk.distinct(name) for name in ("metric", "group", "period")
             )
-            codes = (m * len(group) + g) * len(period) + p
-            found, counts = np.unique(codes, return_counts=True)
-            for code, count in zip(found.tolist(), counts.tolist(), strict=True):
-                i, rest = divmod(code, len(group) * len(period))
-                j, k = divmod(rest, len(period))
+            found, counts = np.unique(np.stack([m, g, p]), axis=1, return_counts=True)
+            for (i, j, k), count in zip(found.T.tolist(), counts.tolist(), strict=True):
                 cells[(metric[i].key, group[j], period[k])] += count
     except LoadError:
         return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from numpy.testing import assert_allclose
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from testbed.audit import AuditEvent
 from testbed.extensions import db
@@ -13,6 +13,7 @@ from testbed.finance import comparison, services
 from testbed.finance.models import CostItem, FinancePlan, Programme
 from testbed.pilots.models import Metric, Pilot
 from testbed.results.services import report_for
+from tests.conftest import statements_run
 
 EDITOR = {"actor": "fiona@example.org"}
 
@@ -140,13 +141,8 @@ def test_the_portfolio_runs_the_same_few_queries_however_many_pilots(
 
     def queries_on_a_warm_page() -> int:
         client.get("/finance")  # computes and caches what is missing
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_run() as statements:
             assert client.get("/finance").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     one = queries_on_a_warm_page()

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from testbed.auth.models import Department, User
+from testbed.auth.models import Department
 from testbed.auth.services import create_user, rename_department
 from testbed.extensions import db
 from testbed.files.loader import load_path
@@ -19,20 +19,13 @@ from testbed.results import services as results
 from testbed.suggestions.services import add_suggestion
 from tests.conftest import MINIMAL_TOML
 from tests.pilots.conftest import OBSERVATIONS
+from tests.security.world import signed_in
 
 
 @pytest.fixture(autouse=True)
 def fresh_reports(monkeypatch):
     """Reports of this test only: pilot ids and versions repeat across tests."""
     monkeypatch.setattr(results, "_CACHE", {})
-
-
-def signed_in(app, user: User):
-    client = app.test_client()
-    with app.app_context():
-        response = client.post("/login", data={"email": user.email, "password": "a long password"})
-    assert response.status_code == 302
-    return client
 
 
 def portfolio(client, address: str = "/") -> str:

@@ -18,6 +18,7 @@ from testbed.pilots import services as pilots
 from testbed.results import charts, services
 from tests.results.test_charts import PILOT_TOML, observations
 from tests.results.test_views import card
+from tests.security.world import signed_in
 
 # Eight more waits of the pilot group during the pilot: its 112 become 120.
 MORE_WAITS = "metric,group,period,date,iteration,value\n" + "".join(
@@ -45,14 +46,6 @@ def innovator(app) -> User:
     user = create_user("ines@example.org", "innovation", "a long password", name="Ines")
     db.session.commit()
     return user
-
-
-def signed_in(app, user: User):
-    client = app.test_client()
-    with app.app_context():
-        response = client.post("/login", data={"email": user.email, "password": "a long password"})
-    assert response.status_code == 302
-    return client
 
 
 def page(client, pilot: Pilot) -> str:

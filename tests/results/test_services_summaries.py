@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
 import testbed
 from testbed.api import services as api_services
@@ -21,7 +21,7 @@ from testbed.pilots.services import HypothesisFields, IterationFields
 from testbed.results import services, summaries
 from testbed.results.summaries import MISSING, PilotSummary, recall, remember
 from testbed.store import upload
-from tests.conftest import MINIMAL_TOML
+from tests.conftest import MINIMAL_TOML, statements_run
 from tests.finance.conftest import FINANCE_TOML
 
 EDITOR = {"actor": "fiona@example.org"}
@@ -103,13 +103,8 @@ def test_the_finance_portfolio_of_a_fresh_process_reads_every_return_in_one_quer
     comparison.portfolio()
     restart(monkeypatch)
     refuse_to_compute(monkeypatch)
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as statements:
         (row,) = comparison.portfolio()["rows"]
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert row["returns"]["roi"]["estimate"] > 0
     assert sum("pilot_summary" in statement for statement in statements) == 1
 
@@ -121,13 +116,8 @@ def test_reports_of_many_pilots_are_read_back_in_one_query(pilot, write_pilot, m
     reports = services.reports_for(pilots)
     restart(monkeypatch)
     refuse_to_compute(monkeypatch)
-    statements = []
-    listener = lambda *args: statements.append(args[2])  # noqa: E731
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_run() as statements:
         again = services.reports_for(pilots)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
     assert again == reports and len(again) == 2
     assert sum("pilot_summary" in statement for statement in statements) == 1
 
