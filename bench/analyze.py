@@ -29,7 +29,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +45,7 @@ from testbed.pilots.models import Hypothesis, Metric, Pilot
 from testbed.results.gather import ARMS
 from testbed.results.services import analyse_pilot
 from testbed.store.models import ImportBatch, Observation
-from testbed.store.services import COLUMNS, BatchWriter, ObservationChunk
+from testbed.store.services import BatchWriter, ObservationChunk
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
 DEFAULT_SIZES = (1_000_000, 10_000_000)
@@ -239,10 +238,8 @@ def build_pilot(slug: str, size: int) -> tuple[Pilot, str]:
         load_path(Path(folder))
     pilot = db.session.scalar(select(Pilot).where(Pilot.slug == slug))
     digest = hashlib.sha256(f"{slug} seed={SEED}".encode()).hexdigest()
-    writer = DirectBatchWriter(pilot, "api", "bench/analyze.py", digest)
-    rng = np.random.default_rng(SEED)
-    for chunk in observation_chunks(pilot.metrics, size, rng):
-        writer.add(chunk)
+    writer = BatchWriter(pilot, "api", "bench/analyze.py", digest)
+    writer.add_all(observation_chunks(pilot.metrics, size, np.random.default_rng(SEED)))
     writer.finish()
     seconds = time.perf_counter() - started
     pilot.summary = f"built in {seconds:.1f} s ({size / seconds:,.0f} rows/s)"
@@ -316,62 +313,6 @@ DRAWS = {
     "cost_per_contact": cost_per_contact,
     "wait_time": wait_time,
 }
-
-
-ROW_COLUMNS = ("batch_id", "metric_id", *COLUMNS)
-
-
-class DirectBatchWriter(BatchWriter):
-    """A BatchWriter whose raw rows go in as plain tuples through the DBAPI cursor.
-
-    Shifts, sums and aggregates stay BatchWriter's own; only the row insert
-    skips the ORM's per-row work, which otherwise takes most of the build time.
-    The rows share the session's connection, hence its transaction.
-    """
-
-    def _insert_rows(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
-        connection = db.session.connection()
-        columns = [
-            [self.batch.id] * len(chunk),
-            metric_ids.tolist(),
-            *(getattr(chunk, name) for name in COLUMNS),
-        ]
-        rows = list(zip(*bound_columns(columns, connection.dialect), strict=True))
-        cursor = connection.connection.cursor()
-        if connection.dialect.name == "postgresql":
-            copy_rows(cursor, connection.dialect, rows)
-        else:
-            insert_rows(cursor, connection.dialect, rows)
-        cursor.close()
-
-
-def bound_columns(columns: list[list], dialect) -> list[list]:
-    """Column values as the driver takes them (dates as text on SQLite, say)."""
-    table = Observation.__table__
-    bound = []
-    for name, values in zip(ROW_COLUMNS, columns, strict=True):
-        process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        bound.append(values if process is None else [process(value) for value in values])
-    return bound
-
-
-def quoted_columns(dialect) -> str:
-    table = Observation.__table__
-    quote = dialect.identifier_preparer.quote
-    return f"{quote(table.name)} ({', '.join(quote(name) for name in ROW_COLUMNS)})"
-
-
-def insert_rows(cursor, dialect, rows: list[tuple]) -> None:
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    values = ", ".join(repeat(mark, len(ROW_COLUMNS)))
-    cursor.executemany(f"INSERT INTO {quoted_columns(dialect)} VALUES ({values})", rows)
-
-
-def copy_rows(cursor, dialect, rows: list[tuple]) -> None:
-    # psycopg's executemany sends one INSERT per row; COPY streams them.
-    with cursor.copy(f"COPY {quoted_columns(dialect)} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 # Measuring -------------------------------------------------------------------

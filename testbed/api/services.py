@@ -353,8 +353,7 @@ def _error(problem: LoadError, json_rows: bool) -> dict:
 
 def _store(pilot: Pilot, text: str, digest: str, *, key, source: str, by: User) -> ImportBatch:
     writer = BatchWriter(pilot, "api", source, digest, idempotency_key=key, user_id=by.id)
-    for chunk in parse_observations("body", _lines(text), *_known(pilot)):
-        writer.add(chunk)
+    writer.add_all(parse_observations("body", _lines(text), *_known(pilot)))
     batch = writer.finish()
     if not batch.rows:
         raise Refused(422, "the body holds no observations: nothing was stored")

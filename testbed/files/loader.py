@@ -240,8 +240,7 @@ def _load_tables(pilot: Pilot, folder: Path, definition: dict) -> int:
     rows = 0
     for file in sorted(folder.glob("observations*.csv")):
         writer = BatchWriter(pilot, "file", file.name, file_digest(file))
-        for chunk in read_observations(file, metrics, iterations):
-            writer.add(chunk)
+        writer.add_all(read_observations(file, metrics, iterations))
         rows += writer.finish().rows
     for file in sorted(folder.glob("summary*.csv")):
         writer = BatchWriter(pilot, "file", file.name, file_digest(file))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from testbed.extensions import db
 from testbed.pilots.models import Hypothesis, Metric, Pilot
 from testbed.store.codes import distinct_codes
-from testbed.store.copy import write_observations
+from testbed.store.copy import ObservationRows
 from testbed.store.models import Aggregate, ImportBatch, ValueCount
 from testbed.timeutil import utcnow
 
@@ -117,12 +117,33 @@ class BatchWriter:
         self.metrics_with_data: set[int] = set()
 
     def add(self, chunk: ObservationChunk) -> None:
+        """Store a chunk's rows and add its sums."""
+        with ObservationRows() as rows:
+            self._add(chunk, rows)
+
+    def add_all(self, chunks: Iterable[ObservationChunk]) -> None:
+        """Store chunks as they come: a chunk's rows are inserted on a thread of
+        their own while the next chunk is read, checked and summed."""
+        with ObservationRows(background=True) as rows:
+            for chunk in chunks:
+                self._add(chunk, rows)
+
+    def _add(self, chunk: ObservationChunk, rows: ObservationRows) -> None:
         if not len(chunk):
             return
         columns = ChunkColumns.of(chunk)
         columns.set_shifts(chunk)
-        self._insert_rows(chunk, columns.metric_ids)
+        # Sums first: they fill the chunk's distinct values, which the insert
+        # then only reads, whichever thread it runs on.
         self._accumulate(chunk, columns)
+        rows.write(
+            [
+                [self.batch.id] * len(chunk),
+                columns.metric_ids.tolist(),
+                *(getattr(chunk, name) for name in COLUMNS),
+            ],
+            distinct=chunk.distinct,
+        )
         self.batch.rows += len(chunk)
 
     def add_summary(
@@ -146,16 +167,6 @@ class BatchWriter:
         _lock_hypotheses(self.metrics_with_data)
         db.session.flush()
         return self.batch
-
-    def _insert_rows(self, chunk: ObservationChunk, metric_ids: np.ndarray) -> None:
-        write_observations(
-            [
-                [self.batch.id] * len(chunk),
-                metric_ids.tolist(),
-                *(getattr(chunk, name) for name in COLUMNS),
-            ],
-            distinct=chunk.distinct,
-        )
 
     def _accumulate(self, chunk: ObservationChunk, columns: ChunkColumns) -> None:
         keys = columns.cell_keys(chunk)

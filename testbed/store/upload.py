@@ -263,8 +263,7 @@ def import_upload(pending: PendingUpload, pilot: Pilot, *, by: User) -> ImportBa
         idempotency_key=pending.token,
         user_id=by.id,
     )
-    for chunk in read_observations(pending.path, metrics, iterations, name=pending.filename):
-        writer.add(chunk)
+    writer.add_all(read_observations(pending.path, metrics, iterations, name=pending.filename))
     batch = writer.finish()
     if not batch.rows:
         raise InvalidField("file", "the file holds no observations: nothing to import")

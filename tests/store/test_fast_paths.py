@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import threading
 from collections import Counter
 from datetime import date
 
@@ -440,13 +441,26 @@ def reset_shifts(pilot: Pilot) -> None:
         metric.shift_value = metric.shift_denominator = metric.shift_covariate = None
 
 
-@pytest.mark.parametrize("rows_per_insert", [7, 400], ids=["inserts of 7 rows", "of 400"])
+def add_one_by_one(writer: BatchWriter, chunks) -> None:
+    for chunk in chunks:
+        writer.add(chunk)
+
+
+@pytest.mark.parametrize(
+    "add",
+    [add_one_by_one, BatchWriter.add_all],
+    ids=["chunks stored one by one", "stored while the next is read"],
+)
+@pytest.mark.parametrize(
+    "rows_per_insert", [7, copy.ROWS_PER_INSERT], ids=["inserts of 7 rows", "of the default"]
+)
 @pytest.mark.parametrize("covariate", [True, False], ids=["with covariates", "without"])
 @pytest.mark.parametrize("padded", [True, False], ids=["padded cells", "cells as stored"])
 def test_an_import_stores_what_a_row_by_row_import_stores(
-    app, loaded_kinds, small_chunks, monkeypatch, covariate, padded, rows_per_insert
+    app, loaded_kinds, small_chunks, monkeypatch, covariate, padded, rows_per_insert, add
 ):
-    # Chunks of 64 rows: with 7 rows per INSERT, whole INSERTs and the rows left over.
+    # Chunks of 64 rows: with 7 rows per INSERT, whole INSERTs and rows carried
+    # over to the next chunk, whose columns may differ (a chunk without covariates).
     monkeypatch.setattr(copy, "ROWS_PER_INSERT", rows_per_insert)
     metrics, iterations = loaded_kinds
     pilot = db.session.scalar(select(Pilot))
@@ -458,10 +472,12 @@ def test_an_import_stores_what_a_row_by_row_import_stores(
     reset_shifts(pilot)
 
     writer = BatchWriter(pilot, "file", "observations.csv", "fast")
-    for chunk in tables.parse_observations(
-        "observations.csv", io.StringIO(text, newline=""), metrics, iterations
-    ):
-        writer.add(chunk)
+    add(
+        writer,
+        tables.parse_observations(
+            "observations.csv", io.StringIO(text, newline=""), metrics, iterations
+        ),
+    )
     actual = stored(writer.finish())
     db.session.commit()
 
@@ -473,7 +489,17 @@ def test_an_import_stores_what_a_row_by_row_import_stores(
     assert actual["value_counts"], "the score metric's values are counted"
 
 
-def test_chunks_built_by_hand_store_what_a_row_by_row_import_stores(app, loaded_kinds):
+@pytest.mark.parametrize(
+    "add",
+    [add_one_by_one, BatchWriter.add_all],
+    ids=["chunks stored one by one", "stored while the next is read"],
+)
+def test_chunks_built_by_hand_store_what_a_row_by_row_import_stores(
+    app, loaded_kinds, monkeypatch, add
+):
+    # Three rows per INSERT: the first chunk leaves a row over, and the second
+    # has no units, so that row is inserted before the second chunk's rows.
+    monkeypatch.setattr(copy, "ROWS_PER_INSERT", 3)
     metrics, _ = loaded_kinds
     pilot = db.session.scalar(select(Pilot))
     rows = [
@@ -489,8 +515,7 @@ def test_chunks_built_by_hand_store_what_a_row_by_row_import_stores(app, loaded_
     reset_shifts(pilot)
 
     writer = BatchWriter(pilot, "api", "hand", "hand")
-    for part in (rows[:4], rows[4:]):
-        writer.add(ObservationChunk(*(list(column) for column in zip(*part, strict=True))))
+    add(writer, [chunk_of(rows[:4]), chunk_of(rows[4:])])
     actual = stored(writer.finish())
 
     assert shifts(pilot) == expected_shifts
@@ -506,6 +531,90 @@ def test_a_load_rolls_back_rows_already_copied_when_a_later_step_fails(
     monkeypatch.setattr(BatchWriter, "_write_aggregates", fail)
     with pytest.raises(RuntimeError):
         load_path(write_folder(observation_text(200)))
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
+def chunk_of(rows: list[tuple]) -> ObservationChunk:
+    return ObservationChunk(*(list(column) for column in zip(*rows, strict=True)))
+
+
+# Inserting on a thread of its own while the next chunk is read ---------------------
+
+
+@pytest.fixture
+def insert_sizes(app):
+    """The number of rows of each INSERT into observation that SQLite runs."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL takes the rows by COPY")
+    sizes = []
+
+    def traced(statement: str) -> None:
+        if statement.startswith("INSERT INTO observation "):
+            sizes.append(statement.count("), (") + 1)
+
+    driver = db.session.connection().connection.driver_connection
+    driver.set_trace_callback(traced)
+    yield sizes
+    driver.set_trace_callback(None)
+
+
+def test_rows_short_of_a_whole_insert_wait_for_the_next_chunk(
+    app, loaded_kinds, small_chunks, monkeypatch, insert_sizes
+):
+    monkeypatch.setattr(copy, "ROWS_PER_INSERT", 7)
+    metrics, iterations = loaded_kinds
+    pilot = db.session.scalar(select(Pilot))
+    text = observation_text(700, covariate=False, padded=False)
+    writer = BatchWriter(pilot, "file", "observations.csv", "carried")
+    writer.add_all(tables.parse_observations("observations.csv", io.StringIO(text), metrics))
+    writer.finish()
+
+    # Chunks of 64 rows each leave a row over; carried on, they fill whole INSERTs.
+    assert Counter(insert_sizes) == {7: 100}
+
+
+def test_an_insert_refused_on_its_thread_fails_the_import(app, loaded_kinds, monkeypatch):
+    monkeypatch.setattr(copy, "ROWS_PER_INSERT", 1)  # no row waits for the end
+    metrics, _ = loaded_kinds
+    pilot = db.session.scalar(select(Pilot))
+    unknown = Metric(id=10_000, key="gone", name="Gone", kind="mean", direction="increase")
+    row = ("pilot", "post", 1, None, date(2025, 3, 4), 12.5, None, None)
+    chunks = [chunk_of([(metrics["wait"], *row)]), chunk_of([(unknown, *row)])]
+    chunks.append(chunks[0])
+
+    writer = BatchWriter(pilot, "api", "hand", "hand")
+    with pytest.raises(db.engine.dialect.dbapi.IntegrityError):
+        writer.add_all(chunks)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
+
+
+def test_an_error_while_reading_waits_for_the_insert_on_its_thread(app, loaded_kinds, monkeypatch):
+    metrics, _ = loaded_kinds
+    pilot = db.session.scalar(select(Pilot))
+    events, reading_failed = [], threading.Event()
+    write = copy.ObservationRows._write
+
+    def write_after_the_error(rows, columns, distinct):
+        reading_failed.wait(timeout=10)
+        write(rows, columns, distinct)
+        events.append("insert finished")
+
+    def chunks():
+        yield chunk_of([(metrics["wait"], "pilot", "post", 1, None, None, 12.5, None, None)])
+        events.append("reading failed")
+        reading_failed.set()
+        raise LoadError("observations.csv", "a bad cell", 3)
+
+    monkeypatch.setattr(copy.ObservationRows, "_write", write_after_the_error)
+    writer = BatchWriter(pilot, "api", "hand", "hand")
+    with pytest.raises(LoadError):
+        writer.add_all(chunks())
+    events.append("error reported")
+
+    assert events == ["reading failed", "insert finished", "error reported"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("observation-rows")]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
 
