@@ -16,6 +16,7 @@ from testbed.files.errors import LoadError
 from testbed.files.tables import read_observations, read_summaries
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Partner, Pilot
+from testbed.pilots.services import partner_named
 from testbed.store.models import ImportBatch
 from testbed.store.services import BatchWriter
 from testbed.suggestions.models import Suggestion
@@ -113,7 +114,8 @@ def _apply_definition(pilot: Pilot, definition: dict) -> None:
 
 
 def _partner(fields: dict) -> Partner:
-    partner = db.session.scalar(select(Partner).where(Partner.name == fields["name"]))
+    # Found as the pages and the API find it, whatever the case of its name.
+    partner = partner_named(fields["name"])
     if partner is None:
         partner = Partner(name=fields["name"])
         db.session.add(partner)

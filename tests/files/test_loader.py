@@ -18,6 +18,7 @@ from testbed.models import (
     Hypothesis,
     Metric,
     Observation,
+    Partner,
     Pilot,
     Suggestion,
 )
@@ -287,6 +288,17 @@ def test_key_accounts_need_a_reason(app, write_pilot):
     toml = toml_with('segment = "healthcare"', 'segment = "healthcare"\nkey_account = true')
     with pytest.raises(LoadError, match=r"\(partner\.key_account\): a key account needs"):
         load_path(write_pilot(pilot__toml=toml))
+
+
+def test_a_partner_is_found_whatever_the_case_of_its_name(app, write_pilot):
+    # Registered in the browser as "HARBOUR DENTAL"; the folder says "Harbour Dental".
+    existing = Partner(name="HARBOUR DENTAL")
+    db.session.add(existing)
+    db.session.commit()
+    load(write_pilot())
+    assert db.session.scalars(select(Partner)).all() == [existing]
+    assert db.session.scalar(select(Pilot)).partner is existing
+    assert existing.name == "Harbour Dental"  # the folder's spelling, as its other fields
 
 
 def test_load_writes_an_audit_event(app, write_pilot):
