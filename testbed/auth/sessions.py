@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from testbed.auth.models import User, UserSession
 from testbed.extensions import db
@@ -38,7 +39,9 @@ def start_session(user: User) -> str:
 def find_session(token: str | None) -> UserSession | None:
     if not token:
         return None
-    return db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(token)))
+    # The user comes in the same query: every signed-in request needs both.
+    query = select(UserSession).options(joinedload(UserSession.user, innerjoin=True))
+    return db.session.scalar(query.where(UserSession.token_hash == digest(token)))
 
 
 def live_session(token: str | None) -> UserSession | None:

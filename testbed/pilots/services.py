@@ -13,7 +13,7 @@ from datetime import date
 
 from flask import abort
 from sqlalchemy import exists, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from testbed.audit import AuditEvent, record
 from testbed.auth.models import Department, User
@@ -115,9 +115,11 @@ def pilot_at(slug: str) -> Pilot | None:
     value and the second would fail; with it they take turns. (On SQLite a
     writing transaction begins with BEGIN IMMEDIATE, which already does so.)
     """
-    query = select(Pilot).where(Pilot.slug == slug)
+    # Every pilot page names the partner, so it comes in the same query.
+    query = select(Pilot).options(joinedload(Pilot.partner, innerjoin=True))
+    query = query.where(Pilot.slug == slug)
     if may_write():
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(of=Pilot).execution_options(populate_existing=True)
     return db.session.scalar(query)
 
 
