@@ -574,18 +574,27 @@ def test_rows_short_of_a_whole_insert_wait_for_the_next_chunk(
     assert Counter(insert_sizes) == {7: 100}
 
 
-def test_an_insert_refused_on_its_thread_fails_the_import(app, loaded_kinds, monkeypatch):
+def test_an_insert_refused_on_its_thread_stops_the_import_at_the_next_chunk(
+    app, loaded_kinds, monkeypatch
+):
     monkeypatch.setattr(copy, "ROWS_PER_INSERT", 1)  # no row waits for the end
     metrics, _ = loaded_kinds
     pilot = db.session.scalar(select(Pilot))
     unknown = Metric(id=10_000, key="gone", name="Gone", kind="mean", direction="increase")
     row = ("pilot", "post", 1, None, date(2025, 3, 4), 12.5, None, None)
-    chunks = [chunk_of([(metrics["wait"], *row)]), chunk_of([(unknown, *row)])]
-    chunks.append(chunks[0])
+    taken = []
+
+    def chunks():
+        for number, metric in enumerate([metrics["wait"], unknown, metrics["wait"]] * 2):
+            taken.append(number)
+            yield chunk_of([(metric, *row)])
 
     writer = BatchWriter(pilot, "api", "hand", "hand")
     with pytest.raises(db.engine.dialect.dbapi.IntegrityError):
-        writer.add_all(chunks)
+        writer.add_all(chunks())
+    # Chunk 1 is refused on the thread; handing over chunk 2 reports it, and
+    # nothing more of the file is read.
+    assert taken == [0, 1, 2]
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Observation)) == 0
 
