@@ -165,7 +165,7 @@ def batch(batch: ImportBatch) -> schemas.Batch:
 
 
 def report(report: dict) -> schemas.Report:
-    fields = ("pilot", "correction", "results", "sample_ratio")
+    fields = ("pilot", "correction", "results", "sample_ratio", "decision")
     return schemas.Report.model_validate({name: report[name] for name in fields})
 
 

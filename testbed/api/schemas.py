@@ -28,6 +28,7 @@ from testbed.pilots.models import (
     PERSPECTIVES,
     STATUSES,
 )
+from testbed.results.decision import RECOMMENDATIONS
 from testbed.store.models import GROUPS, ORIGINS, PERIODS
 from testbed.suggestions.models import SUGGESTION_STATUSES
 from testbed.suggestions.services import MAX_TEXT
@@ -543,11 +544,21 @@ class SampleRatio(Answer):
     mismatch: bool
 
 
+class Decision(Answer):
+    """What to do with the pilot, from its primary hypotheses and guardrails."""
+
+    recommendation: one_of(tuple(RECOMMENDATIONS)) = Field(
+        description="scale, iterate, stop, or insufficient (not enough evidence yet)."
+    )
+    rule: str = Field(description="The rule that gave the recommendation, in one sentence.")
+
+
 class Report(Answer):
     pilot: str
     correction: Literal["holm", "bh"]
     results: list[HypothesisResult]
     sample_ratio: SampleRatio | None
+    decision: Decision
 
 
 class ReportQuery(BaseModel):

@@ -10,7 +10,8 @@ from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
 from testbed.finance.services import benefits_of, costs_of, measured_effect, pilot_returns
 from testbed.pilots.models import Pilot
 from testbed.results import summaries
-from testbed.results.services import measure, programmes_digest, report_for
+from testbed.results.decision import standing
+from testbed.results.services import measure, programmes_digest, report_for, reports_for
 
 # A programme counts as beaten when the pilot's ROI exceeds its stated ROI this often.
 BEATEN_PROBABILITY = 0.8
@@ -73,8 +74,9 @@ def best_beaten(returns: dict | None, programmes: dict[str, float]) -> dict | No
 def portfolio() -> dict:
     """Every pilot with a financial case, best ROI first, and the existing programmes.
 
-    Two queries when every pilot's returns are in memory, and one more to read
-    those stored by another process; only the others are computed.
+    Two queries when every pilot's returns and report are in memory, and one
+    more each to read those stored by another process; only the others are
+    computed.
     """
     programmes = programmes_by_roi()
     rois = {p.name: p.roi for p in programmes}
@@ -84,8 +86,16 @@ def portfolio() -> dict:
         )
     )
     returns = returns_of(pilots, rois)
+    # Returns alone would show a gamed metric as a good investment: each row also
+    # carries the pilot's decision and guardrails, from its kept report.
+    reports = reports_for(pilots)
     rows = [
-        {"pilot": p, "returns": returns[p.id], "beaten": best_beaten(returns[p.id], rois)}
+        {
+            "pilot": p,
+            "returns": returns[p.id],
+            "beaten": best_beaten(returns[p.id], rois),
+            "standing": standing(reports[p.id]),
+        }
         for p in pilots
     ]
     rows.sort(key=_by_roi)
@@ -106,11 +116,13 @@ def pilot_case(pilot: Pilot) -> dict:
         return {"plan": None}
     programmes = programmes_by_roi()
     returns = returns_for(pilot, {p.name: p.roi for p in programmes})
-    results = report_for(pilot)["results"]
+    report = report_for(pilot)
+    results = report["results"]
     costs = costs_of(pilot)
     return {
         "plan": plan,
         "returns": returns,
+        "standing": standing(report),
         "benefits": [benefit_row(benefit, results) for benefit in benefits_of(pilot)],
         "costs": costs,
         "years": year_rows(plan, costs, returns),

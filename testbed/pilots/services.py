@@ -29,6 +29,7 @@ from testbed.pilots.models import (
     Partner,
     Pilot,
 )
+from testbed.results.decision import standing
 from testbed.results.services import report_for
 from testbed.results.verdicts import CERTAIN
 from testbed.store.models import Aggregate
@@ -129,7 +130,8 @@ def portfolio_rows(
     """Every pilot that passes the filters, with the figures the portfolio shows.
 
     Each row carries the primary hypothesis' result from the pilot's cached
-    report, and how strong its evidence is (see ``STRENGTHS``).
+    report, how strong its evidence is (see ``STRENGTHS``), and the pilot's
+    decision and guardrails, which say whether that evidence is worth acting on.
     """
     counts = dict(
         db.session.execute(
@@ -154,7 +156,8 @@ def portfolio_rows(
         query = query.where(Pilot.partner_id == partner_id)
     rows = []
     for pilot in db.session.scalars(query):
-        result = primary_result(report_for(pilot))
+        report = report_for(pilot)
+        result = primary_result(report)
         rows.append(
             {
                 "pilot": pilot,
@@ -162,6 +165,7 @@ def portfolio_rows(
                 "primary": next((h for h in pilot.hypotheses if h.role == "primary"), None),
                 "result": result,
                 "strength": evidence_strength(result),
+                "standing": standing(report),
                 "suggestions": counts.get(pilot.id, 0),
             }
         )

@@ -21,6 +21,7 @@ from testbed.pilots.forms import (
 )
 from testbed.pilots.library import LIBRARY
 from testbed.pilots.services import InvalidField, pilot_or_404
+from testbed.results.decision import standing
 from testbed.results.services import report_for
 from testbed.store import upload as uploads
 from testbed.store.models import ImportBatch
@@ -120,6 +121,7 @@ def pilot(slug: str):
         "pilots/pilot.html",
         pilot=pilot,
         results={result["hypothesis"]: result for result in report["results"]},
+        standing=standing(report),
         adopted=services.adopted_suggestions(pilot),
         waiting=len(services.accepted_suggestions(pilot)),
         batches=batches,

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from testbed.pilots.models import Metric, Pilot
-from testbed.results import verdicts
+from testbed.results import decision, verdicts
 from testbed.results.services import report_for
 from testbed.store.queries import CellSums, cell_sums
 
@@ -57,19 +57,7 @@ def outcome(result: dict) -> Outcome:
 
 def guardrail_status(report: dict) -> dict:
     """Which guardrails hold, are breached, or are not yet shown to hold."""
-    status = {"holds": [], "breached": [], "unshown": []}
-    for result in report["results"]:
-        if result["role"] != "guardrail":
-            continue
-        key = outcome(result).key
-        status["unshown" if key not in status else key].append(result["hypothesis"])
-    if status["breached"]:
-        state = "breached"
-    elif status["unshown"]:
-        state = "unshown"
-    else:
-        state = "holds" if status["holds"] else "none"
-    return {"state": state, **status}
+    return decision.guardrail_status(report["results"])
 
 
 @dataclass(frozen=True)

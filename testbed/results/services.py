@@ -22,6 +22,7 @@ from analysis.two_sample import compare, group_estimates, non_inferiority
 from testbed.finance.services import pilot_returns, programme_rois
 from testbed.pilots.models import Hypothesis, Pilot
 from testbed.results import summaries
+from testbed.results.decision import decide
 from testbed.results.gather import Arms, arms, daily_series, did_rows, threshold_rows
 from testbed.results.planning import planning
 from testbed.results.tails import tails
@@ -50,13 +51,15 @@ def analyse_pilot(pilot: Pilot, correction: str = "holm") -> dict:
     _adjust(results, correction)
     for hypothesis, result in zip(pilot.hypotheses, results, strict=True):
         result["verdict"] = verdict(result, hypothesis.metric)
-    return {
+    report = {
         "pilot": pilot.slug,
         "correction": correction,
         "results": results,
         "sample_ratio": sample_ratio(pilot, results),
         "returns": pilot_returns(pilot, results),
     }
+    report["decision"] = decide(report)
+    return report
 
 
 def sample_ratio(pilot: Pilot, results: list[dict]) -> dict | None:

@@ -103,6 +103,7 @@ def kind_for(name: str) -> str:
 COMPUTING_CODE = (
     "analysis",
     "testbed/store/queries.py",
+    "testbed/results/decision.py",
     "testbed/results/gather.py",
     "testbed/results/planning.py",
     "testbed/results/services.py",

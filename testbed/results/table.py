@@ -29,6 +29,7 @@ def render_table(report: dict) -> str:
             f"{interval:>25} {_number(p_value):>8}"
         )
         lines.append(f"       {result['verdict']}")
+    lines += ["", f"Decision — {report['decision']['rule']}"]
     return "\n".join(lines)
 
 

@@ -11,7 +11,7 @@ from testbed.auth.access import requires
 from testbed.fragments import cached_html
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
-from testbed.results import charts
+from testbed.results import charts, decision
 from testbed.results.services import report_for
 
 blueprint = Blueprint("results", __name__)
@@ -64,6 +64,7 @@ def _render_report(pilot: Pilot) -> str:
         report=report,
         cards=charts.hypothesis_cards(pilot, report),
         guardrails=charts.guardrail_status(report),
+        standing=decision.standing(report),
         forest=forest,
         skipped=skipped,
         correction_name=CORRECTIONS.get(report["correction"], report["correction"]),

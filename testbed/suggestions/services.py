@@ -12,6 +12,8 @@ from testbed.audit import record
 from testbed.auth.models import Department, User
 from testbed.extensions import db
 from testbed.pilots.models import Iteration, Pilot, pilot_department
+from testbed.results.decision import standing
+from testbed.results.services import reports_for
 from testbed.suggestions.models import (
     STATUS_LABELS,
     SUGGESTION_STATUSES,
@@ -344,7 +346,11 @@ def _championed_pilots() -> dict[int, set[int]]:
 
 
 def department_overview(department: Department) -> dict:
-    """A department's suggestions across pilots and the pilots it champions."""
+    """A department's suggestions across pilots, and the pilots it champions with their decisions.
+
+    A head who champions a pilot sees whether it is worth championing: its
+    decision and whether its guardrails hold, from the pilots' kept reports.
+    """
     suggestions = db.session.scalars(
         select(Suggestion)
         .where(Suggestion.department_id == department.id)
@@ -362,10 +368,12 @@ def department_overview(department: Department) -> dict:
     )
     pilots = db.session.scalars(
         select(Pilot).where(Pilot.id.in_(involved | set(adopted))).order_by(Pilot.name)
-    )
+    ).all()
+    reports = reports_for(pilots)
     champions = [
         {
             "pilot": pilot,
+            "standing": standing(reports[pilot.id]),
             "involved": pilot.id in involved,
             "suggestions": made[pilot.id],
             "adopted": adopted[pilot.id],

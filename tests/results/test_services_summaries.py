@@ -97,7 +97,7 @@ def test_what_memory_holds_is_what_the_database_gives_back(pilot):
     assert summaries.as_stored(report) == json.loads(payload)
 
 
-def test_the_finance_portfolio_of_a_fresh_process_reads_every_return_in_one_query(
+def test_the_finance_portfolio_of_a_fresh_process_reads_returns_and_reports_in_a_query_each(
     pilot, monkeypatch
 ):
     comparison.portfolio()
@@ -106,7 +106,9 @@ def test_the_finance_portfolio_of_a_fresh_process_reads_every_return_in_one_quer
     with statements_run() as statements:
         (row,) = comparison.portfolio()["rows"]
     assert row["returns"]["roi"]["estimate"] > 0
-    assert sum("pilot_summary" in statement for statement in statements) == 1
+    assert row["standing"]["decision"]["recommendation"]
+    # One for every pilot's returns, one for every pilot's report (its decision).
+    assert sum("pilot_summary" in statement for statement in statements) == 2
 
 
 def test_reports_of_many_pilots_are_read_back_in_one_query(pilot, write_pilot, monkeypatch):
