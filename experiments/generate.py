@@ -1737,6 +1737,248 @@ def knowledge_base_contacts() -> Path:
     )
 
 
+# ------------------------------------------------------------ 5. handle-time targets
+
+
+def handle_time_targets() -> Path:
+    """Team handle-time targets on an insurer's claims line: the gamed metric.
+
+    Three of eight teams get a handle-time target, then a bonus for meeting it,
+    then an hourly wallboard. Handle time falls, but agents meet the target by
+    passing hard calls on and closing calls early, so more customers have to
+    call again within a week: the guardrail that was registered to catch
+    exactly this is breached. Each agent-week gives the agent's handle-time
+    scorecard and one audited call, followed up for seven days.
+    """
+    rng = np.random.default_rng(20250505)
+    start = dt.date(2025, 5, 5)
+    iterations = [
+        {
+            "number": 1,
+            "start_date": start,
+            "end_date": dt.date(2025, 6, 29),
+            "title": "Team handle-time target of 6.5 minutes",
+            "changes": (
+                "Three of the eight teams get a team target of 6.5 minutes' average handle "
+                "time, shown on the team's scorecard every week."
+            ),
+            "reason": (
+                "Handle time drives most of the claims line's staffing cost, and the "
+                "partner's board asked for shorter calls."
+            ),
+        },
+        {
+            "number": 2,
+            "start_date": dt.date(2025, 6, 30),
+            "end_date": dt.date(2025, 8, 24),
+            "title": "A monthly bonus for teams under the target",
+            "changes": "Pilot teams under 6.5 minutes in a month share a bonus pool.",
+            "reason": (
+                "Handle time fell less than hoped in iteration 1; team leaders said a target "
+                "without a reward was easy to ignore."
+            ),
+        },
+        {
+            "number": 3,
+            "start_date": dt.date(2025, 8, 25),
+            "title": "Each team's handle time on the wallboard, every hour",
+            "changes": (
+                "The wallboard shows each pilot team's running average handle time, "
+                "refreshed every hour."
+            ),
+            "reason": "Team leaders wanted agents to see during the day how the team stood.",
+        },
+    ]
+    definition = {
+        "slug": "handle-time-targets",
+        "name": "Handle-time targets on the Fernhill claims line",
+        "status": "paused",
+        "start_date": start,
+        "summary": (
+            "Do team targets and a bonus shorten calls on Fernhill Mutual's claims line "
+            "without making customers call again? Three of eight teams take part; paused "
+            "while the team works out why repeat calls rose."
+        ),
+        "departments": ["Customer Service", "Workforce Planning", "Quality", "Finance"],
+        "partner": {
+            "name": "Fernhill Mutual",
+            "segment": "insurance",
+            "size": "small",
+            "key_account": False,
+        },
+        "metrics": [
+            {
+                "key": "aht",
+                "name": "Average handle time",
+                "kind": "mean",
+                "direction": "decrease",
+                "unit": "minutes per call",
+                "indicator": "leading",
+                "perspective": "internal",
+            },
+            {
+                "key": "transferred",
+                "name": "Calls transferred",
+                "kind": "proportion",
+                "direction": "decrease",
+                "unit": "audited calls",
+                "indicator": "leading",
+                "perspective": "internal",
+            },
+            {
+                "key": "repeat_contact",
+                "name": "Customers calling again within seven days",
+                "kind": "proportion",
+                "direction": "decrease",
+                "unit": "audited calls",
+                "indicator": "lagging",
+                "perspective": "customer",
+            },
+        ],
+        "hypotheses": [
+            {
+                "key": "H1",
+                "statement": (
+                    "Team targets cut average handle time by at least half a minute "
+                    "(from about 7.4 minutes)."
+                ),
+                "metric": "aht",
+                "role": "primary",
+                "design": "concurrent",
+                "method": "fixed",
+                "alpha": 0.05,
+                "minimum_effect": -0.5,
+            },
+            {
+                "key": "H2",
+                "statement": (
+                    "Shorter calls come from agents who know the answers, not from passing "
+                    "callers on: pilot teams transfer at least one point fewer calls."
+                ),
+                "metric": "transferred",
+                "role": "secondary",
+                "design": "concurrent",
+                "method": "fixed",
+                "minimum_effect": -0.01,
+            },
+            {
+                "key": "G1",
+                "statement": (
+                    "Customers do not have to call again: the share who call back within "
+                    "seven days rises by no more than two points."
+                ),
+                "metric": "repeat_contact",
+                "role": "guardrail",
+                "design": "concurrent",
+                "method": "fixed",
+                "minimum_effect": 0.02,
+            },
+        ],
+        "iterations": iterations,
+        "suggestions": [
+            {
+                "author": "Hannah Brookes",
+                "department": "Workforce Planning",
+                "text": "Reward the team rather than the agent, so that agents help each other.",
+                "status": "incorporated",
+                "iteration": 2,
+                "date": dt.date(2025, 6, 16),
+            },
+            {
+                "author": "Yusuf Demir",
+                "department": "Quality",
+                "text": "Listen to ten transferred calls a week from each pilot team.",
+                "status": "accepted",
+                "date": dt.date(2025, 9, 15),
+            },
+            {
+                "author": "Carys Lloyd",
+                "department": "Customer Service",
+                "text": "Take handle time off the wallboard and show repeat calls instead.",
+                "status": "under_review",
+                "date": dt.date(2025, 10, 6),
+            },
+            {
+                "author": "Oliver Grant",
+                "department": "Finance",
+                "text": "Count the cost of every repeat call in the finance case.",
+                "status": "new",
+                "date": dt.date(2025, 10, 13),
+            },
+            {
+                "author": "Hannah Brookes",
+                "department": "Workforce Planning",
+                "text": "Give all eight teams the target now.",
+                "status": "declined",
+                "reason": (
+                    "The five other teams are the comparison, and nobody should copy the "
+                    "targets before the rise in repeat calls is understood."
+                ),
+                "date": dt.date(2025, 7, 21),
+            },
+        ],
+        "finance": {
+            "currency": "EUR",
+            "discount_rate": 0.08,
+            "horizon_years": 3,
+            "costs": [
+                {
+                    "item": "Wallboards and team reporting",
+                    "amount": 6000,
+                    "year": 0,
+                    "recurring": False,
+                },
+                {"item": "Monthly team bonus pool", "amount": 30000, "year": 1, "recurring": True},
+            ],
+            "benefits": [
+                {
+                    "metric": "aht",
+                    "value_per_unit": 0.58,
+                    "volume_per_year": 210000,
+                    "description": (
+                        "An agent minute costs EUR 0.58 fully loaded; the claims line takes "
+                        "about 210,000 calls a year. Repeat calls are not counted."
+                    ),
+                },
+            ],
+            "programmes": programmes(
+                "Replace old switches",
+                "IVR self-service upgrade",
+                "Workforce-management software renewal",
+            ),
+        },
+    }
+
+    teams, seats_per_team = 8, 10
+    pilot_teams = {1, 4, 6}
+    # What the targets do in pilot teams, by iteration: shorter calls, bought with
+    # transfers and calls closed before the claim is settled.
+    shorter = {1: -0.45, 2: -0.8, 3: -1.0}
+    transfer = {1: 0.11, 2: 0.14, 3: 0.16}
+    repeat = {1: 0.15, 2: 0.19, 3: 0.21}
+    team_level = rng.normal(0.0, 0.25, teams)
+    skill = rng.normal(0.0, 1.0, (teams, seats_per_team))
+    rows = []
+    for monday in mondays(start, 24):
+        it = iteration_on(iterations, monday)
+        for team in range(teams):
+            pilot = team in pilot_teams
+            group = "pilot" if pilot else "baseline"
+            for seat in range(seats_per_team):
+                agent = f"F{team + 1}{seat:02d}"
+                common = {"unit": agent, "date": monday, "iteration": it}
+                minutes = 7.4 + team_level[team] - 0.35 * skill[team, seat] + rng.normal(0, 0.4)
+                minutes += shorter[it] if pilot else 0.0
+                rows.append(observation("aht", group, round(minutes, 2), **common))
+                call = {**common, "date": monday + dt.timedelta(days=int(rng.integers(0, 5)))}
+                moved = int(rng.random() < (transfer[it] if pilot else 0.09))
+                again = int(rng.random() < (repeat[it] if pilot else 0.13))
+                rows.append(observation("transferred", group, moved, **call))
+                rows.append(observation("repeat_contact", group, again, **call))
+
+    return write_pilot(definition, {"observations.csv": rows})
+
+
 # --------------------------------------------------------------------------- checks
 
 ALLOWED_KEYS = {
@@ -2015,6 +2257,7 @@ def main() -> None:
         callcentre_occupancy(),
         dental_reminders(),
         knowledge_base_contacts(),
+        handle_time_targets(),
     ]
     check_all(folders)
 

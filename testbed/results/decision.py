@@ -63,6 +63,7 @@ def decide(report: dict) -> dict:
     guardrails = guardrail_status(results)
     worse, pending = _keys(primaries, "worse"), _keys(primaries, "pending")
     every_improved = bool(primaries) and set(primaries.values()) == {"improved"}
+    improved = _improved_phrase(results)
     if not primaries:
         return _decision(
             "insufficient",
@@ -77,7 +78,7 @@ def decide(report: dict) -> dict:
     if worse:
         return _decision("stop", f"Stop: {_primary(worse)} got significantly worse.")
     if guardrails["breached"]:
-        return _breached(guardrails["breached"], every_improved)
+        return _breached(guardrails["breached"], every_improved, improved)
     if pending:
         return _decision(
             "insufficient",
@@ -85,39 +86,40 @@ def decide(report: dict) -> dict:
             "too little data to be tested.",
         )
     if every_improved:
-        return _improved(guardrails)
+        return _improved(guardrails, improved)
     return _unchanged(
         [r for r in results if r["role"] == "primary" and primaries[r["hypothesis"]] == "unchanged"]
     )
 
 
-def _breached(breached: list[str], every_improved: bool) -> dict:
+def _breached(breached: list[str], every_improved: bool, improved: str) -> dict:
     were = f"{_guardrail(breached)} {_verb(breached, 'was', 'were')} breached"
     if every_improved:
         return _decision(
             "iterate",
-            f"Iterate: every primary hypothesis improved, but {were}; "
+            f"Iterate: every primary hypothesis {improved}, but {were}; "
             "change what harms it before scaling.",
         )
-    return _decision("stop", f"Stop: {were} and not every primary hypothesis improved.")
+    return _decision("stop", f"Stop: {were} and not every primary hypothesis {improved}.")
 
 
-def _improved(guardrails: dict) -> dict:
+def _improved(guardrails: dict, improved: str) -> dict:
     unshown = guardrails["unshown"]
     if guardrails["state"] == "none":
         return _decision(
             "insufficient",
-            "Not enough evidence yet: every primary hypothesis improved, but no guardrail "
+            f"Not enough evidence yet: every primary hypothesis {improved}, but no guardrail "
             "shows that nothing else got worse.",
         )
     if unshown:
         return _decision(
             "insufficient",
-            f"Not enough evidence yet: every primary hypothesis improved, but "
+            f"Not enough evidence yet: every primary hypothesis {improved}, but "
             f"{_guardrail(unshown)} {_verb(unshown, 'is', 'are')} not yet shown to hold.",
         )
     return _decision(
-        "scale", "Scale: every primary hypothesis improved significantly and every guardrail held."
+        "scale",
+        f"Scale: every primary hypothesis {_SIGNIFICANTLY[improved]} and every guardrail held.",
     )
 
 
@@ -178,6 +180,18 @@ def guardrail_status(results: list[dict]) -> dict:
 def standing(report: dict) -> dict:
     """What a page shows of a pilot beside its name: the decision and the guardrails."""
     return {"decision": report["decision"], "guardrails": guardrail_status(report["results"])}
+
+
+_SIGNIFICANTLY = {
+    "improved": "improved significantly",
+    "improved or found its threshold": "improved significantly or found its threshold,",
+}
+
+
+def _improved_phrase(results: list[dict]) -> str:
+    """How the rules say 'improved': a threshold design finds a threshold, it does not improve."""
+    designs = {r["design"] for r in results if r["role"] == "primary"}
+    return "improved or found its threshold" if "threshold" in designs else "improved"
 
 
 def _decision(recommendation: str, rule: str) -> dict:

@@ -61,7 +61,7 @@ def test_every_demo_pilot_shows_each_verdict_and_draws_each_chart(app, client, l
     db.session.commit()
     login("department_head")
     pilots = db.session.scalars(select(Pilot)).all()
-    assert len(pilots) == 4
+    assert len(pilots) == 5
     for pilot in pilots:
         response = client.get(f"/pilots/{pilot.slug}/results")
         assert response.status_code == 200, pilot.slug
