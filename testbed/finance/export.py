@@ -61,6 +61,9 @@ PORTFOLIO_HEADER = [
     "Its stated ROI",
     "Chance of beating it",
     "Note",
+    "Decision",
+    "Decision rule",
+    "Guardrails",
 ]
 
 
@@ -70,6 +73,18 @@ def portfolio_rows(rows: list[dict]) -> list[list]:
 
 
 def _portfolio_row(row: dict) -> list:
+    return _returns_cells(row) + _standing_cells(row["standing"])
+
+
+def _standing_cells(standing: dict) -> list:
+    """The decision beside the returns, so that a spreadsheet never shows a return without it."""
+    decision, guardrails = standing["decision"], standing["guardrails"]
+    state = guardrails["state"]
+    named = ", ".join(guardrails.get(state, []))
+    return [decision["recommendation"], decision["rule"], f"{state}: {named}" if named else state]
+
+
+def _returns_cells(row: dict) -> list:
     pilot, returns, beaten = row["pilot"], row["returns"], row["beaten"]
     start = [pilot.name, pilot.slug, pilot.status, returns["currency"] if returns else None]
     if not returns or returns["error"]:

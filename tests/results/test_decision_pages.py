@@ -3,6 +3,8 @@ own pages, its champions' department page, finance's pages, the API and ``testbe
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -238,3 +240,13 @@ def test_a_stored_report_gives_back_its_decision(gamed, monkeypatch):
     monkeypatch.setattr(services, "_CACHE", {})
     monkeypatch.setattr(services, "analyse_pilot", pytest.fail)
     assert services.report_for(gamed)["decision"] == decision
+
+
+def test_finance_export_carries_the_decision_beside_the_return(gamed, client, login):
+    login("finance")
+    text = page(client, "/finance/export.csv").removeprefix("\ufeff")
+    (record,) = csv.DictReader(io.StringIO(text))
+    assert float(record["ROI"]) > 0
+    assert record["Decision"] == "iterate"
+    assert record["Guardrails"] == "breached: G1"
+    assert record["Decision rule"] == analyse_pilot(gamed)["decision"]["rule"]
