@@ -131,6 +131,17 @@ class PlanningForm(FlaskForm):
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
+        # A field left empty takes its default, so that the plan and the page agree.
+        for field in (
+            self.alpha,
+            self.power,
+            self.correlation,
+            self.icc,
+            self.cluster_size,
+            self.cluster_autocorrelation,
+        ):
+            if field.data is None and not field.errors:
+                field.data = field.default
         # Which of the two is needed depends on the kind, so neither field can require itself.
         if self.kind.data == "mean":
             needed, message = self.sd, "Give the standard deviation of one observation."
@@ -144,8 +155,8 @@ class PlanningForm(FlaskForm):
     def plan_arguments(self) -> dict:
         """The arguments of ``analysis.planning.plan_pilot``, for the chosen kind and design."""
         arguments = {
-            "alpha": _given(self.alpha),
-            "power": _given(self.power),
+            "alpha": self.alpha.data,
+            "power": self.power.data,
             "design": self.design.data,
             "weekly_per_group": self.weekly_per_group.data,
         }
@@ -157,14 +168,9 @@ class PlanningForm(FlaskForm):
             arguments["sd"] = self.sd.data
             arguments["minimum_effect"] = self.minimum_effect.data
             if self.design.data in ("concurrent", "pre_post"):
-                arguments["correlation"] = _given(self.correlation)
+                arguments["correlation"] = self.correlation.data
         if self.design.data == "did":
-            arguments["icc"] = _given(self.icc)
-            arguments["cluster_size"] = _given(self.cluster_size)
-            arguments["cluster_autocorrelation"] = _given(self.cluster_autocorrelation)
+            arguments["icc"] = self.icc.data
+            arguments["cluster_size"] = self.cluster_size.data
+            arguments["cluster_autocorrelation"] = self.cluster_autocorrelation.data
         return arguments
-
-
-def _given(field) -> float:
-    """The field's value, or its default when it was left empty."""
-    return field.default if field.data is None else field.data

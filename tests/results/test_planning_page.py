@@ -147,6 +147,13 @@ def test_a_clustered_did_shows_clusters_and_both_periods(client, pilot):
     )
 
 
+def test_fields_left_empty_take_their_defaults(client, pilot):
+    html = page(client, pilot, design="did", minimum_effect=5, sd=10, alpha="", cluster_size="")
+    plan = plan_pilot(5, sd=10, design="did")
+    assert f"Each group needs {plan.clusters_per_group} clusters:" in html
+    assert "α = 0.05 two-sided" in html
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
