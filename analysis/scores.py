@@ -16,6 +16,21 @@ NPS_SCALE = (0, 10)
 PROMOTER_FROM = 9
 DETRACTOR_UP_TO = 6
 
+EXACT = "exact"
+NORMAL = "normal approximation"
+RANK_METHODS = ("auto", EXACT, NORMAL)
+# Up to this size in each group the exact null distribution of U is computed, as R's
+# wilcox.test does below 50; past it the normal approximation is close, and the
+# exact computation's cost grows with the cube of the combined size.
+EXACT_UP_TO = 50
+
+
+@dataclass(frozen=True)
+class RankComparison(Comparison):
+    """A rank test's comparison, naming how its p-value was found: ``EXACT`` or ``NORMAL``."""
+
+    method: str = NORMAL
+
 
 @dataclass(frozen=True)
 class NpsResult:
@@ -179,12 +194,22 @@ def compare_nps(baseline_counts, pilot_counts, alpha: float = 0.05) -> Compariso
     )
 
 
-def mann_whitney_from_counts(baseline_counts, pilot_counts, alpha: float = 0.05) -> Comparison:
+def mann_whitney_from_counts(
+    baseline_counts, pilot_counts, alpha: float = 0.05, method: str = "auto"
+) -> RankComparison:
     """Mann–Whitney U test of pilot against baseline from value counts, ties included.
 
-    Midranks handle ties; the p-value is the normal approximation with the
+    With at most ``EXACT_UP_TO`` (50) observations in each group the p-value is
+    exact: U is referred to its permutation distribution given the tie pattern
+    (every split of the observed values into groups of the observed sizes
+    equally likely, see :func:`u_distribution`), and the two-sided p-value is
+    twice the smaller tail, at most 1. Without ties this is R's
+    ``wilcox.test(exact = TRUE)`` and scipy's ``mannwhitneyu(method="exact")``;
+    with ties it is the exact conditional test, where R falls back to the normal
+    approximation. Larger groups get the normal approximation with the
     tie-corrected variance and a continuity correction (R's ``wilcox.test``
-    default when there are ties, scipy's ``mannwhitneyu(method="asymptotic")``).
+    with ties, scipy's ``mannwhitneyu(method="asymptotic")``). The result's
+    ``method`` says which was used.
 
     ``statistic`` is U of the pilot: the number of (pilot, baseline) pairs in
     which the pilot value is higher, ties counting one half. This is R's W when
@@ -205,12 +230,15 @@ def mann_whitney_from_counts(baseline_counts, pilot_counts, alpha: float = 0.05)
         1–7 effort, 0–10 recommendation).
     alpha : float
         1 − confidence level of the interval.
+    method : {"auto", "exact", "normal approximation"}
+        "auto" chooses by the group sizes as above; "exact" refuses groups
+        larger than ``EXACT_UP_TO``.
 
     Returns
     -------
-    Comparison
-        ``relative`` None; ``details`` holds ("u_pilot", U), ("u_baseline",
-        n_b·n_p − U) and ("z", continuity-corrected z).
+    RankComparison
+        ``relative`` None; ``method`` ``EXACT`` or ``NORMAL``; ``details`` holds
+        ("u_pilot", U), ("u_baseline", n_b·n_p − U) and ("z", continuity-corrected z).
 
     References
     ----------
@@ -220,34 +248,51 @@ def mann_whitney_from_counts(baseline_counts, pilot_counts, alpha: float = 0.05)
     .. [2] Brunner, E. and Munzel, U. (2000). The nonparametric Behrens-Fisher
        problem: asymptotic theory and a small-sample approximation. Biometrical
        Journal 42, 17-25.
+    .. [3] Hollander, M. and Wolfe, D. A. (1973). Nonparametric Statistical
+       Methods, ch. 4. Wiley.
 
     Examples
     --------
     >>> result = mann_whitney_from_counts({1: 10, 2: 20, 3: 10}, {2: 15, 3: 15, 4: 10})
-    >>> round(result.absolute.estimate, 4)
-    0.7656
+    >>> round(result.absolute.estimate, 4), result.method
+    (0.7656, 'exact')
     """
     check_alpha(alpha)
+    if method not in RANK_METHODS:
+        raise ValueError(f"method must be one of {', '.join(RANK_METHODS)}; got {method!r}")
     values, baseline, pilot = _aligned_counts(baseline_counts, pilot_counts)
     n_b, n_p = float(baseline.sum()), float(pilot.sum())
     check_count(int(n_b), "baseline")
     check_count(int(n_p), "pilot")
+    small = max(n_b, n_p) <= EXACT_UP_TO
+    if method == EXACT and not small:
+        raise ValueError(
+            f"the exact distribution is computed for groups of at most {EXACT_UP_TO}; "
+            f"these have {n_b:.0f} (baseline) and {n_p:.0f} (pilot): use the normal approximation"
+        )
     # Placement of each value: the share of the other group below it, ties counting half.
     pilot_placement = (np.cumsum(baseline) - baseline / 2) / n_b
     baseline_placement = (n_p - np.cumsum(pilot) + pilot / 2) / n_p
     u_pilot = float(pilot @ pilot_placement) * n_b
     superiority = u_pilot / (n_b * n_p)
     z = _mann_whitney_z(u_pilot, baseline + pilot, n_b, n_p)
+    chosen = EXACT if method == EXACT or (method == "auto" and small) else NORMAL
+    if chosen == EXACT:
+        p_value = _exact_p_value(u_pilot, baseline + pilot, int(n_p))
+        test = "Mann–Whitney U test (exact permutation distribution given the ties)"
+    else:
+        p_value = float(min(1.0, 2 * stats.norm.sf(abs(z))))
+        test = "Mann–Whitney U test (normal approximation, tie and continuity corrections)"
     absolute, notes = _superiority_interval(
         superiority, (pilot, pilot_placement), (baseline, baseline_placement), alpha
     )
-    return Comparison(
+    return RankComparison(
         absolute=absolute,
         relative=None,
         statistic=u_pilot,
         df=None,
-        p_value=float(min(1.0, 2 * stats.norm.sf(abs(z)))),
-        test="Mann–Whitney U test (normal approximation, tie and continuity corrections)",
+        p_value=p_value,
+        test=test,
         se=_placement_se(superiority, (pilot, pilot_placement), (baseline, baseline_placement)),
         notes=(
             "statistic is U of the pilot: pairs in which the pilot value is higher, "
@@ -257,7 +302,85 @@ def mann_whitney_from_counts(baseline_counts, pilot_counts, alpha: float = 0.05)
         )
         + notes,
         details=(("u_pilot", u_pilot), ("u_baseline", float(n_b * n_p - u_pilot)), ("z", z)),
+        method=chosen,
     )
+
+
+def u_distribution(ties, n_pilot: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact permutation distribution of the pilot's U given the tie pattern.
+
+    Under the null hypothesis every way of choosing which ``n_pilot`` of the
+    pooled observations are the pilot's is equally likely. With ``ties[j]``
+    observations at the j-th smallest value, choosing k_j of them for the pilot
+    can be done in C(ties[j], k_j) ways and adds k_j times twice their midrank
+    to twice the pilot's rank sum R, so a dynamic programme over the values,
+    counting the ways to reach each (pilot size so far, 2R), gives the exact
+    distribution; U = R − n_pilot (n_pilot + 1) / 2. The counts are kept as
+    floats: C(100, 50) ≈ 10²⁹ is well within range and only relative precision
+    matters for the probabilities.
+
+    Parameters
+    ----------
+    ties : array_like of int
+        Pooled number of observations at each distinct value, in increasing
+        order of the values.
+    n_pilot : int
+        Size of the pilot group, at most the pooled size.
+
+    Returns
+    -------
+    (u, probability) : tuple of ndarray
+        The attainable values of U (multiples of ½) and their probabilities.
+
+    References
+    ----------
+    .. [1] Lehmann, E. L. (1975). Nonparametrics: Statistical Methods Based on
+       Ranks, ch. 1 (the conditional distribution given the ties). Holden-Day.
+
+    Examples
+    --------
+    >>> u, probability = u_distribution([1, 1, 1], 1)
+    >>> u.tolist(), probability.round(4).tolist()
+    ([0.0, 1.0, 2.0], [0.3333, 0.3333, 0.3333])
+    """
+    ties = np.asarray(ties, dtype=int).ravel()
+    n = int(ties.sum())
+    if np.any(ties < 0) or not 0 <= n_pilot <= n:
+        raise ValueError(
+            f"the pilot size must lie between 0 and the pooled size {n}, "
+            f"and every tie count must be ≥ 0; got {n_pilot} and {ties.tolist()}"
+        )
+    twice_midranks = 2 * (np.cumsum(ties) - ties) + ties + 1
+    # 2R is at most twice the sum of the n_pilot highest ranks; midranks only lower it.
+    width = n_pilot * (2 * n - n_pilot + 1) + 1
+    ways = np.zeros((n_pilot + 1, width))
+    ways[0, 0] = 1.0
+    for tied, step in zip(ties.tolist(), twice_midranks.tolist(), strict=True):
+        before = ways.copy()
+        for chosen in range(1, min(tied, n_pilot) + 1):
+            shift = chosen * step
+            ways[chosen:, shift:] += (
+                math.comb(tied, chosen) * before[: n_pilot + 1 - chosen, : width - shift]
+            )
+    twice_rank_sum = np.flatnonzero(ways[n_pilot])
+    counts = ways[n_pilot, twice_rank_sum]
+    u = (twice_rank_sum - n_pilot * (n_pilot + 1)) / 2
+    return u, counts / counts.sum()
+
+
+def _exact_p_value(u_pilot: float, ties: np.ndarray, n_pilot: int) -> float:
+    """Two-sided exact p-value: twice the smaller tail of U's conditional distribution."""
+    n_baseline = int(ties.sum()) - n_pilot
+    if n_baseline < n_pilot:
+        # The baseline's U is n_b·n_p − U of the pilot and has the same two tails,
+        # swapped; its distribution is cheaper to find for the smaller group.
+        u_pilot, n_pilot = n_baseline * n_pilot - u_pilot, n_baseline
+    u, probability = u_distribution(ties, n_pilot)
+    # U is a multiple of ½, so doubled it compares as a whole number, free of rounding.
+    twice, observed = np.rint(2 * u), round(2 * u_pilot)
+    lower = float(probability[twice <= observed].sum())
+    upper = float(probability[twice >= observed].sum())
+    return min(1.0, 2 * min(lower, upper))
 
 
 def _aligned_counts(baseline_counts, pilot_counts):

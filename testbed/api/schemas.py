@@ -485,6 +485,8 @@ class QuantileDifference(Answer):
 
 class TailTest(Answer):
     test: str | None = None
+    # How a rank test's p-value was found: "exact" or "normal approximation".
+    method: str | None = None
     estimate: Estimate | None = None
     absolute: Estimate | None = None
     statistic: float | None = None

@@ -15,8 +15,8 @@ from flask_login import current_user, login_required
 EVERYONE = frozenset({"innovation", "department_head", "finance", "admin"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    # Reading pilots, results and suggestions is open to every signed-in user:
-    # visibility is how other departments become a pilot's champions.
+    # Reading pilots, results, the planning page and suggestions is open to every
+    # signed-in user: visibility is how other departments become a pilot's champions.
     "pilot.view": EVERYONE,
     "pilot.edit": frozenset({"innovation", "admin"}),
     "observations.upload": frozenset({"innovation", "admin"}),

@@ -67,6 +67,7 @@ def _scores(hypothesis: Hypothesis, baseline: dict, pilot: dict) -> dict:
         ranks = mann_whitney_from_counts(baseline, pilot, alpha=hypothesis.alpha)
         section["mann_whitney"] = {
             "test": ranks.test,
+            "method": ranks.method,
             "estimate": ranks.absolute.as_dict(),
             "statistic": ranks.statistic,
             "p_value": ranks.p_value,

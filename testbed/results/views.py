@@ -12,6 +12,7 @@ from testbed.fragments import cached_html
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 from testbed.results import charts, decision
+from testbed.results.planning_page import plan_for, planning_form
 from testbed.results.services import report_for
 
 blueprint = Blueprint("results", __name__)
@@ -71,6 +72,15 @@ def _render_report(pilot: Pilot) -> str:
         series=[charts.metric_series(pilot, metric) for metric in pilot.metrics],
         progress=[charts.progress(pilot, metric) for metric in pilot.metrics],
     )
+
+
+@blueprint.get("/pilots/<slug>/planning")
+@requires("pilot.view")
+def planning(slug: str):
+    pilot = pilot_or_404(slug)
+    form, sent = planning_form(pilot, request.args)
+    plan = plan_for(form, sent)
+    return render_template("results/planning.html", pilot=pilot, form=form, sent=sent, plan=plan)
 
 
 @blueprint.get("/pilots/<slug>/charts/<name>.svg")

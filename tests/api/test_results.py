@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import select
 
+from testbed.extensions import db
+from testbed.files.loader import load_path
+from testbed.models import Pilot
 from testbed.results.services import analyse_pilot
+from tests.results.test_tails import SCORED_TOML, scored_observations
 
 
 def as_json(value):
@@ -59,3 +64,13 @@ def test_returns_of_a_pilot_with_a_financial_case(client, caller, financed_pilot
     assert returns["currency"] == "EUR" and returns["programmes"] == {"Replace old switches": 0.18}
     listed = client.get("/api/v1/returns", headers=finance.headers).get_json()
     assert listed["total"] == 1 and listed["items"][0]["returns"] == expected
+
+
+def test_a_rank_test_names_its_method(client, caller, write_pilot):
+    load_path(write_pilot(pilot__toml=SCORED_TOML, observations__csv=scored_observations()))
+    db.session.commit()
+    slug = db.session.scalar(select(Pilot)).slug
+    response = client.get(f"/api/v1/pilots/{slug}/results", headers=caller().headers)
+    assert response.status_code == 200
+    ranks = response.get_json()["results"][0]["tails"]["mann_whitney"]
+    assert ranks["method"] == "exact"

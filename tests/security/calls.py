@@ -137,6 +137,8 @@ REQUESTS = {
         on_pilot(w, f"/observations/upload/{w.pending_upload(owner)}/discard")),
     ("results.results", "GET"): lambda w, owner: Call(on_pilot(w, "/results")),
     ("results.chart", "GET"): lambda w, owner: Call(on_pilot(w, "/charts/forest.svg")),
+    ("results.planning", "GET"): lambda w, owner: Call(
+        on_pilot(w, "/planning?minimum_effect=2&sd=5&weekly_per_group=30")),
     ("suggestions.pilot_suggestions", "GET"): lambda w, owner: Call(on_pilot(w, "/suggestions")),
     ("suggestions.add", "POST"): lambda w, owner: Call(
         on_pilot(w, "/suggestions"), data={"text": "Call the day before.", "department": "0"}),

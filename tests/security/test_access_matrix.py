@@ -52,6 +52,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("pilots.discard_upload",            "POST"):   (302,  302,  403,  403,  302),
     ("results.results",                  "GET"):    (302,  200,  200,  200,  200),
     ("results.chart",                    "GET"):    (302,  200,  200,  200,  200),
+    ("results.planning",                 "GET"):    (302,  200,  200,  200,  200),
     ("suggestions.pilot_suggestions",    "GET"):    (302,  200,  200,  200,  200),
     ("suggestions.add",                  "POST"):   (302,  302,  302,  302,  302),
     ("suggestions.suggestion",           "GET"):    (302,  200,  200,  200,  200),
