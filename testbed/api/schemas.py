@@ -26,6 +26,7 @@ from testbed.pilots.models import (
     METRIC_KINDS,
     PARTNER_SIZES,
     PERSPECTIVES,
+    REGISTRATIONS,
     STATUSES,
 )
 from testbed.store.models import GROUPS, ORIGINS, PERIODS
@@ -330,6 +331,10 @@ class Hypothesis(Answer):
     planned_sample_size: int | None
     quantiles: list[float] | None
     locked_at: Moment | None
+    registration: one_of(REGISTRATIONS) = Field(
+        description="confirmatory: stated before its metric (or predictor) had data; "
+        "exploratory: stated after, and so outside the multiple-testing correction."
+    )
     amendments: list[Amendment]
 
 
@@ -513,6 +518,10 @@ class HypothesisResult(Answer):
     design: str
     method: str
     role: str
+    registration: one_of(REGISTRATIONS) = Field(
+        description="confirmatory: stated before its metric (or predictor) had data; "
+        "exploratory: stated after, and so outside the multiple-testing correction."
+    )
     alpha: float
     minimum_effect: float | None
     baseline: GroupSummary
@@ -522,7 +531,10 @@ class HypothesisResult(Answer):
     statistic: float | None
     df: float | None
     p_value: float | None
-    p_value_adjusted: float | None
+    p_value_adjusted: float | None = Field(
+        description="Null outside the correction family: guardrails, exploratory "
+        "hypotheses and Bayesian results."
+    )
     test: str | None
     notes: list[str]
     details: dict[str, float | None]
