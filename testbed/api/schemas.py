@@ -567,7 +567,8 @@ class ReportQuery(BaseModel):
 
     correction: Literal["holm", "bh"] = Field(
         default="holm",
-        description="Multiple-testing correction across primary and secondary hypotheses.",
+        description="Multiple-testing correction across confirmatory primary and secondary "
+        "hypotheses with a frequentist test.",
     )
 
 
