@@ -89,7 +89,7 @@ def export_command(slug: str, path: Path):
     type=click.Choice(["holm", "bh"]),
     default="holm",
     show_default=True,
-    help="Multiple-testing correction across primary and "
+    help="Multiple-testing correction across confirmatory primary and "
     "secondary hypotheses (bh: Benjamini-Hochberg).",
 )
 @with_appcontext

@@ -93,6 +93,7 @@ def hypothesis(hypothesis: Hypothesis) -> schemas.Hypothesis:
             "planned_sample_size": hypothesis.planned_sample_size,
             "quantiles": hypothesis.quantiles,
             "locked_at": hypothesis.locked_at,
+            "registration": hypothesis.registration,
             "amendments": [
                 {
                     "at": amendment.at,

@@ -26,6 +26,7 @@ from testbed.pilots.models import (
     METRIC_KINDS,
     PARTNER_SIZES,
     PERSPECTIVES,
+    REGISTRATIONS,
     STATUSES,
 )
 from testbed.results.decision import RECOMMENDATIONS
@@ -331,6 +332,10 @@ class Hypothesis(Answer):
     planned_sample_size: int | None
     quantiles: list[float] | None
     locked_at: Moment | None
+    registration: one_of(REGISTRATIONS) = Field(
+        description="confirmatory: stated before its metric (or predictor) had data; "
+        "exploratory: stated after, and so outside the multiple-testing correction."
+    )
     amendments: list[Amendment]
 
 
@@ -516,6 +521,10 @@ class HypothesisResult(Answer):
     design: str
     method: str
     role: str
+    registration: one_of(REGISTRATIONS) = Field(
+        description="confirmatory: stated before its metric (or predictor) had data; "
+        "exploratory: stated after, and so outside the multiple-testing correction."
+    )
     alpha: float
     minimum_effect: float | None
     baseline: GroupSummary
@@ -525,7 +534,10 @@ class HypothesisResult(Answer):
     statistic: float | None
     df: float | None
     p_value: float | None
-    p_value_adjusted: float | None
+    p_value_adjusted: float | None = Field(
+        description="Null outside the correction family: guardrails, exploratory "
+        "hypotheses and Bayesian results."
+    )
     test: str | None
     notes: list[str]
     details: dict[str, float | None]
@@ -568,7 +580,8 @@ class ReportQuery(BaseModel):
 
     correction: Literal["holm", "bh"] = Field(
         default="holm",
-        description="Multiple-testing correction across primary and secondary hypotheses.",
+        description="Multiple-testing correction across confirmatory primary and secondary "
+        "hypotheses with a frequentist test.",
     )
 
 

@@ -21,6 +21,7 @@ from testbed.pilots.models import (
     METRIC_KINDS,
     PARTNER_SIZES,
     PERSPECTIVES,
+    REGISTRATIONS,
     STATUSES,
 )
 from testbed.suggestions.models import SUGGESTION_STATUSES
@@ -71,6 +72,8 @@ HYPOTHESIS = {
     "planned_sample_size": Field("int"),
     "predictor": Field("key"),
     "quantiles": Field("shares"),
+    # Left out, the order of the data decides; see docs/experiments.md.
+    "registration": Field("str", choices=REGISTRATIONS),
 }
 ITERATION = {
     "number": Field("int", required=True),

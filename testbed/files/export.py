@@ -85,6 +85,8 @@ def _hypothesis(hypothesis) -> dict:
         planned_sample_size=hypothesis.planned_sample_size,
         predictor=hypothesis.predictor.key if hypothesis.predictor else None,
         quantiles=hypothesis.quantiles,
+        # A confirmatory one needs no word: loaded afresh with its data, it is one again.
+        registration="exploratory" if hypothesis.registration == "exploratory" else None,
     )
     return data
 

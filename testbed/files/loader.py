@@ -16,7 +16,7 @@ from testbed.files.errors import LoadError
 from testbed.files.tables import read_observations, read_summaries
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Partner, Pilot
-from testbed.pilots.services import partner_named
+from testbed.pilots.services import lock_if_observed, partner_named
 from testbed.store.models import ImportBatch
 from testbed.store.services import BatchWriter
 from testbed.suggestions.models import Suggestion
@@ -155,6 +155,7 @@ def _sync_metrics(pilot: Pilot, items: list[dict]) -> dict[str, Metric]:
 def _sync_hypotheses(pilot: Pilot, items: list[dict], metrics: dict[str, Metric]) -> None:
     rows = _sync(pilot.hypotheses, items, "key", Hypothesis)
     for hypothesis, item in rows.values():
+        measured = (hypothesis.metric, hypothesis.predictor)
         hypothesis.key, hypothesis.statement = item["key"], item["statement"]
         hypothesis.metric = metrics[item["metric"]]
         hypothesis.predictor = metrics.get(item.get("predictor"))
@@ -163,6 +164,11 @@ def _sync_hypotheses(pilot: Pilot, items: list[dict], metrics: dict[str, Metric]
         hypothesis.minimum_effect = item.get("minimum_effect")
         hypothesis.planned_sample_size = item.get("planned_sample_size")
         hypothesis.quantiles = item.get("quantiles")
+        # The folder states its hypotheses with its data: only one added to (or
+        # pointed at) data the database held already is stated after them.
+        if item.get("registration") == "exploratory":
+            hypothesis.registration = "exploratory"
+        lock_if_observed(hypothesis, restated=measured != (hypothesis.metric, hypothesis.predictor))
 
 
 def _sync_iterations(pilot: Pilot, items: list[dict]) -> dict[int, Iteration]:

@@ -20,6 +20,8 @@ PERSPECTIVES = ("financial", "customer", "internal", "learning")
 HYPOTHESIS_ROLES = ("primary", "secondary", "guardrail")
 DESIGNS = ("concurrent", "pre_post", "did", "its", "threshold")
 METHODS = ("fixed", "sequential", "bayesian")
+# Confirmatory: stated before its metric (or predictor) had data; exploratory: after.
+REGISTRATIONS = ("confirmatory", "exploratory")
 
 
 def choice(name: str, values: tuple[str, ...]) -> Enum:
@@ -137,6 +139,10 @@ class Hypothesis(db.Model):
     quantiles: Mapped[list[float] | None] = mapped_column(JSON)
     # Pre-registration: once observations arrive the hypothesis is locked.
     locked_at: Mapped[datetime | None]
+    # Stored, not derived: later loads replace the batches that would tell.
+    registration: Mapped[str] = mapped_column(
+        choice("registration", REGISTRATIONS), default="confirmatory"
+    )
 
     pilot: Mapped[Pilot] = relationship(back_populates="hypotheses")
     metric: Mapped[Metric] = relationship(foreign_keys=[metric_id])

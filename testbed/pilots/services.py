@@ -507,7 +507,7 @@ def check_hypothesis_rules(pilot: Pilot, fields: HypothesisFields) -> list[tuple
 def register_hypothesis(
     pilot: Pilot, key: str, fields: HypothesisFields, *, by: User
 ) -> Hypothesis:
-    """Pre-register a hypothesis; it is locked at once if its metrics have data already."""
+    """Pre-register a hypothesis; stated after its metrics had data, it is exploratory."""
     if not KEY_PATTERN.match(key):
         raise InvalidField("key", "use letters, digits, - and _ only, such as H1")
     if any(h.key == key for h in pilot.hypotheses):
@@ -515,7 +515,7 @@ def register_hypothesis(
     hypothesis = Hypothesis(key=key)
     _set_hypothesis(pilot, hypothesis, fields, by)
     pilot.hypotheses.append(hypothesis)
-    _lock_if_observed(hypothesis)
+    lock_if_observed(hypothesis, restated=True)
     pilot.touch()
     db.session.flush()
     record(
@@ -544,9 +544,15 @@ def update_hypothesis(
         )
     before = _hypothesis_state(hypothesis)
     _set_hypothesis(pilot, hypothesis, fields, by)
-    changes = _differences(before, _hypothesis_state(hypothesis))
+    after = _hypothesis_state(hypothesis)
+    changes = _differences(before, after)
     if not changes:
         return []
+    registration = hypothesis.registration
+    measured = ("metric", "predictor")
+    lock_if_observed(hypothesis, restated=any(before[n] != after[n] for n in measured))
+    if hypothesis.registration != registration:
+        changes.append(f"registration: {registration} → {hypothesis.registration}")
     summary = f"{hypothesis.key}: {'; '.join(changes)}"
     if locked:
         amendment = HypothesisAmendment(
@@ -554,7 +560,6 @@ def update_hypothesis(
         )
         hypothesis.amendments.append(amendment)
         summary += f" (reason: {amendment.reason})"
-    _lock_if_observed(hypothesis)
     pilot.touch()
     db.session.flush()
     record(
@@ -625,13 +630,26 @@ def metric_for(pilot: Pilot, choice: Metric | MetricDefinition, by: User) -> Met
     return metric
 
 
-def _lock_if_observed(hypothesis: Hypothesis) -> None:
-    metric_ids = [m.id for m in (hypothesis.metric, hypothesis.predictor) if m is not None]
-    if hypothesis.locked_at is not None or not metric_ids:
-        return
-    observed = db.session.scalar(select(exists().where(Aggregate.metric_id.in_(metric_ids))))
-    if observed:
-        hypothesis.locked_at = utcnow()
+def lock_if_observed(hypothesis: Hypothesis, *, restated: bool = False) -> None:
+    """Lock a hypothesis whose metrics have data; stated after those data, it is exploratory.
+
+    Called where a hypothesis is registered or changed; ``restated`` says its
+    metric or predictor was just set. One stated before its data stays
+    confirmatory: the data lock it later, as they arrive. Once exploratory,
+    a hypothesis stays so: its statement has seen the data.
+    """
+    if (hypothesis.locked_at is None or restated) and _observed(hypothesis):
+        hypothesis.locked_at = hypothesis.locked_at or utcnow()
+        hypothesis.registration = "exploratory"
+
+
+def _observed(hypothesis: Hypothesis) -> bool:
+    """Whether the hypothesis' metric or predictor has data already."""
+    metrics = (hypothesis.metric, hypothesis.predictor)
+    metric_ids = [m.id for m in metrics if m is not None and m.id is not None]
+    if not metric_ids:
+        return False
+    return bool(db.session.scalar(select(exists().where(Aggregate.metric_id.in_(metric_ids)))))
 
 
 def _hypothesis_state(hypothesis: Hypothesis) -> dict:

@@ -43,9 +43,9 @@ EMPTY_FIELDS = {
 def analyse_pilot(pilot: Pilot, correction: str = "holm") -> dict:
     """One result per hypothesis, in the shape ``testbed analyze --json`` prints.
 
-    Primary and secondary hypotheses share one multiple-testing correction
-    (Holm, or Benjamini–Hochberg with ``correction="bh"``); guardrails are
-    tested one-sided for non-inferiority and are not part of it.
+    Confirmatory primary and secondary hypotheses with a frequentist test
+    share one multiple-testing correction (Holm, or Benjamini–Hochberg with
+    ``correction="bh"``); see ``in_correction_family`` for who is left out.
     """
     results = [analyse_hypothesis(h) for h in pilot.hypotheses]
     _adjust(results, correction)
@@ -105,6 +105,7 @@ def measure(hypothesis: Hypothesis) -> dict:
         "design": hypothesis.design,
         "method": hypothesis.method,
         "role": hypothesis.role,
+        "registration": hypothesis.registration,
         "alpha": hypothesis.alpha,
         "minimum_effect": hypothesis.minimum_effect,
         "baseline": describe(groups.baseline, metric.kind),
@@ -213,8 +214,24 @@ def comparison_fields(comparison: Comparison, method: str) -> dict:
     return fields
 
 
+def in_correction_family(result: dict) -> bool:
+    """Whether a result's p-value is adjusted together with the others.
+
+    Guardrails are tested on their own, one-sided for non-inferiority.
+    Exploratory hypotheses were stated after their data: letting them in
+    would let a look at the data choose the family. A Bayesian result has a
+    posterior chance, not a p-value to adjust.
+    """
+    return (
+        result["role"] != "guardrail"
+        and result["registration"] == "confirmatory"
+        and result["method"] != "bayesian"
+        and result["p_value"] is not None
+    )
+
+
 def _adjust(results: list[dict], correction: str) -> None:
-    tested = [r for r in results if r["role"] != "guardrail" and r["p_value"] is not None]
+    tested = [r for r in results if in_correction_family(r)]
     if not tested:
         return
     adjusted = adjust_p_values([r["p_value"] for r in tested], method=correction)

@@ -28,7 +28,10 @@ def render_table(report: dict) -> str:
             f"{result['pilot']['n']:>8} {_number(absolute.get('estimate')):>11} "
             f"{interval:>25} {_number(p_value):>8}"
         )
-        lines.append(f"       {result['verdict']}")
+        exploratory = (
+            "Exploratory, p not adjusted. " if result["registration"] == "exploratory" else ""
+        )
+        lines.append(f"       {exploratory}{result['verdict']}")
     lines += ["", f"Decision — {report['decision']['rule']}"]
     return "\n".join(lines)
 

@@ -440,7 +440,8 @@ def test_a_locked_hypothesis_changes_only_with_a_reason_kept_as_an_amendment(
     amendments = db.session.get(Hypothesis, hypothesis.id).amendments
     assert [(a.reason, a.changes, a.actor) for a in amendments] == [
         ("Finance asked", "alpha: 0.05 → 0.01", "Ines"),
-        ("Wrong metric", "metric: fta → wait", "Ines"),
+        # Moved onto a metric whose data it has seen, it is stated after them.
+        ("Wrong metric", "metric: fta → wait\nregistration: confirmatory → exploratory", "Ines"),
     ]
     assert [e.action for e in events("amended", "hypothesis")] == ["amended", "amended"]
 
