@@ -29,6 +29,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from testbed.auth.forms import LoginForm
 from testbed.auth.security_log import throttled_sign_in
 from testbed.extensions import limiter
 
@@ -45,9 +46,21 @@ def _limit(name: str, default: str):
 
 
 def _account() -> str:
-    email = (request.form.get("email") or "").strip().lower()
+    email = sign_in_email()
     # An empty key makes the extension skip the limit: a form without an e-mail fails anyway.
     return f"account:{email}" if email else ""
+
+
+def sign_in_email() -> str:
+    """The e-mail of this sign-in as the sign-in form reads it, in lower case.
+
+    The form is filled from a posted form or from a JSON body alike, so the
+    count must read it the same way: an attempt the form reads but the limit
+    does not see would go uncounted, and a held-back account could go on
+    guessing in the other format.
+    """
+    email = LoginForm(meta={"csrf": False}).email.data
+    return (email or "").strip().lower()
 
 
 def _signed_in_account() -> str:
@@ -112,7 +125,7 @@ def register_throttling(app: Flask) -> None:
         if request.blueprint == api.name:
             return http_error(error)
         if request.endpoint == "auth.login":
-            throttled_sign_in(request.form.get("email", ""))
+            throttled_sign_in(sign_in_email())
         seconds = _seconds_to_wait()
         page = render_template("auth/throttled.html", minutes=_minutes(seconds))
         return page, 429, {"Retry-After": str(seconds)}

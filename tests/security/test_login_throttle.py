@@ -14,7 +14,7 @@ import redis
 
 from testbed import create_app
 from testbed.api.auth import create_token
-from testbed.extensions import db
+from testbed.extensions import db, limiter
 from tests.security.browsers import PASSWORD, Browser, account
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -50,6 +50,65 @@ def test_the_eleventh_attempt_after_ten_failures_on_an_account_is_refused(app):
     assert "default-src 'self'" in throttled.headers["Content-Security-Policy"]
     assert not browser.is_signed_in()
     assert browser.get("/login").status_code == 200
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class CsrfBrowser(Browser):
+    """A browser that signs in as a page would, form or script, CSRF token included."""
+
+    def attempt(self, body: str, email: str, password: str = WRONG):
+        page = self.get("/login").get_data(as_text=True)
+        token = CSRF_FIELD.search(page).group(1)
+        fields = {"email": email, "password": password}
+        if body == "json":
+            return self.post("/login", json=fields, headers={"X-CSRFToken": token})
+        return self.post("/login", data={**fields, "csrf_token": token})
+
+
+@pytest.mark.parametrize(
+    ("failing", "then"), [("form", "json"), ("json", "form"), ("json", "json")]
+)
+def test_failures_count_and_hold_back_whatever_the_body_is_written_in(app, failing, then):
+    # Flask-WTF reads a JSON body as readily as a posted form: a limit reading only
+    # the form would let a held-back account go on guessing in JSON.
+    app.config["WTF_CSRF_ENABLED"] = True
+    account()
+    browser = CsrfBrowser(app)
+    for attempt in range(10):
+        email = "ines@example.org" if attempt % 2 else " INES@example.org"
+        failed = browser.attempt(failing, email)
+        assert failed.status_code == 200
+        assert "Wrong e-mail or password." in failed.get_data(as_text=True)
+
+    throttled = browser.attempt(then, "ines@example.org", PASSWORD)
+
+    assert throttled.status_code == 429
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    assert not browser.is_signed_in()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ines@example.org",
+        ["ines@example.org"],
+        {"email": 5, "password": WRONG},
+        {"email": {"at": "example.org"}, "password": WRONG},
+    ],
+    ids=["text", "list", "number", "object"],
+)
+def test_a_json_body_the_form_cannot_read_gets_the_forms_errors_not_a_crash(app, body):
+    # The limit's key reads the body as the form does; were reading it to raise, the
+    # extension would also take its store for dead and count in memory from then on.
+    account()
+    browser = Browser(app)
+    answered = browser.post("/login", json=body)
+    assert answered.status_code == 200
+    assert "This field is required." in answered.get_data(as_text=True)
+    assert limiter._storage_dead is False
+    assert not browser.is_signed_in()
 
 
 @pytest.fixture
