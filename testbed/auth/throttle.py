@@ -47,7 +47,6 @@ def _limit(name: str, default: str):
 
 def _account() -> str:
     email = sign_in_email()
-    # An empty key makes the extension skip the limit: a form without an e-mail fails anyway.
     return f"account:{email}" if email else ""
 
 
@@ -91,7 +90,13 @@ def _token_message() -> str:
 def _failures(setting: str, default: str, key_func):
     """A limit on failed attempts (the view notes them) at POST, counted by ``key_func``."""
     return limiter.limit(
-        _limit(setting, default), key_func=key_func, methods=["POST"], deduct_when=_sign_in_failed
+        _limit(setting, default),
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_sign_in_failed,
+        # No e-mail (or no signed-in user): nothing to count against, and the attempt fails
+        # anyway; without this the extension logs an error for the empty key.
+        exempt_when=lambda: not key_func(),
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import multiprocessing
 import re
+import sys
 import traceback
 import uuid
 
@@ -260,17 +262,32 @@ def test_wrong_current_passwords_are_limited_per_account_and_a_weak_new_one_does
     assert other.sign_in("ines@example.org").status_code == 302
 
 
-def test_with_redis_unreachable_the_limits_hold_in_each_workers_memory(app, database_url):
-    # In a process of its own: the extension is one object per process, and a
-    # store it found dead would otherwise stay dead for the other tests' apps.
+def in_a_process_of_its_own(work, database_url: str) -> dict:
+    """What ``work(database_url)`` returns, run in a new process.
+
+    The extension is one object per process, and a store it found dead would
+    otherwise stay dead for the other tests' apps.
+    """
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    worker = context.Process(target=sign_in_without_redis, args=(database_url, results))
+    worker = context.Process(target=report, args=(work, database_url, results))
     worker.start()
     found = results.get(timeout=120)
     worker.join(timeout=60)
-
     assert "error" not in found, found.get("error")
+    return found
+
+
+def report(work, database_url: str, results) -> None:
+    try:
+        results.put(work(database_url))
+    except Exception:  # the test shows it, rather than waiting for an answer that never comes
+        results.put({"error": traceback.format_exc()})
+
+
+def test_with_redis_unreachable_the_limits_hold_in_each_workers_memory(app, database_url):
+    found = in_a_process_of_its_own(_sign_ins_without_redis, database_url)
+
     assert found["failures"] == [200] * 10 + [429]
     assert found["another account"] == 200
     assert found["unknown API path"] == 404
@@ -278,12 +295,41 @@ def test_with_redis_unreachable_the_limits_hold_in_each_workers_memory(app, data
     assert "Rate limit storage unreachable" in found["log"]
 
 
-def sign_in_without_redis(database_url: str, results) -> None:
-    """In a process of its own: sign-ins against an app whose Redis does not answer."""
-    try:
-        results.put(_sign_ins_without_redis(database_url))
-    except Exception:  # the test shows it, rather than waiting for an answer that never comes
-        results.put({"error": traceback.format_exc()})
+def test_with_redis_unreachable_the_json_log_tells_the_operator(app, database_url):
+    # docs/deploy.md has operators alert on this line of the JSON log.
+    lines = in_a_process_of_its_own(_json_log_without_redis, database_url)["lines"]
+
+    entries = [json.loads(line) for line in lines]
+    fallbacks = [
+        entry
+        for entry in entries
+        if entry["message"] == "Rate limit storage unreachable - falling back to in-memory storage"
+    ]
+    assert len(fallbacks) == 1, entries
+    assert (fallbacks[0]["level"], fallbacks[0]["logger"]) == ("warning", "flask-limiter")
+    # The requests and the app's own events go on being logged beside it.
+    assert [entry.get("event") for entry in entries].count("sign_in_failed") == 2
+    assert [entry["message"] for entry in entries].count("request") == 2
+
+
+def _json_log_without_redis(database_url: str) -> dict:
+    """The lines an app logging JSON writes when its Redis does not answer."""
+    sys.stderr = log = io.StringIO()
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "LOG_JSON": True,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    )
+    with app.app_context():
+        account()
+        db.session.commit()
+    sign_in(Browser(app), "ines@example.org")
+    sign_in(Browser(app), "ines@example.org")
+    return {"lines": log.getvalue().splitlines()}
 
 
 def _sign_ins_without_redis(database_url: str) -> dict:
