@@ -127,11 +127,14 @@ def register_throttling(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
+        seconds = _seconds_to_wait()
         if request.blueprint == api.name:
-            return http_error(error)
+            # A client program reads the wait from the header, as RFC 9110 has it.
+            answer = http_error(error)
+            answer.headers["Retry-After"] = str(seconds)
+            return answer
         if request.endpoint == "auth.login":
             throttled_sign_in(sign_in_email())
-        seconds = _seconds_to_wait()
         page = render_template("auth/throttled.html", minutes=_minutes(seconds))
         return page, 429, {"Retry-After": str(seconds)}
 
@@ -140,7 +143,8 @@ def _seconds_to_wait() -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    # The window's end is kept in whole seconds: never ask for more than the window itself.
+    return min(breached.limit.get_expiry(), max(1, math.ceil(breached.reset_at - time.time())))
 
 
 def _minutes(seconds: int) -> int:

@@ -203,6 +203,28 @@ def test_wrong_api_tokens_are_limited_per_address_and_good_ones_do_not_count(sma
     assert "try again in" in refused.get_json()["message"]
 
 
+def test_the_apis_429_says_in_retry_after_when_to_try_again_on_every_path(small_limits):
+    browser = Browser(small_limits)
+    wrong = {"Authorization": "Bearer tb_guess"}
+    for path in ("/api/v1/me", "/api/v1/pilots"):
+        assert browser.get(path, headers=wrong).status_code == 401
+
+    refused = [
+        browser.get("/api/v1/me", headers=wrong),
+        browser.get("/api/v1/pilots"),
+        browser.post("/api/v1/pilots", json={"name": "Pilot"}, headers=wrong),
+        browser.get("/api/v1/nothing/here"),
+    ]
+
+    for answer in refused:
+        assert (answer.status_code, answer.is_json) == (429, True)
+        seconds = int(answer.headers["Retry-After"])
+        assert 0 < seconds <= 15 * 60
+        minutes = int(re.search(r"try again in (\d+) minutes?", answer.get_json()["message"])[1])
+        assert 1 <= minutes <= 15
+        assert "no-store" in answer.headers["Cache-Control"]
+
+
 @pytest.fixture
 def redis_app(app, database_url):
     """The limits kept in the real Redis under a prefix of this test's own, removed after."""
