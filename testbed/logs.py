@@ -26,14 +26,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+# Libraries whose warnings an operator must see in the same log: Flask-Limiter says there
+# when the rate-limit store (Redis) stops answering and each worker counts on its own.
+LIBRARY_LOGGERS = ("flask-limiter",)
+
+
+class JsonHandler(logging.StreamHandler):
+    """Standard error in JSON lines; a class of its own so that it is replaced, not doubled."""
+
+    def __init__(self, level: int = logging.NOTSET):
+        super().__init__()
+        self.setLevel(level)
+        self.setFormatter(JsonFormatter())
+
+
 def register_logging(app: Flask) -> None:
     """JSON lines on standard error when TESTBED_LOG_JSON is on (the default in production)."""
     if not app.config.get("LOG_JSON"):
         return
-    handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
-    app.logger.handlers[:] = [handler]
+    app.logger.handlers[:] = [JsonHandler()]
     app.logger.setLevel(logging.INFO)
+    for name in LIBRARY_LOGGERS:
+        _log_warnings_of(logging.getLogger(name))
 
     @app.before_request
     def start_timer():
@@ -57,3 +71,11 @@ def register_logging(app: Flask) -> None:
             },
         )
         return response
+
+
+def _log_warnings_of(library: logging.Logger) -> None:
+    """Warnings and errors of a library as JSON lines; its chatter at INFO stays out."""
+    kept = [h for h in library.handlers if not isinstance(h, JsonHandler)]
+    library.handlers[:] = [*kept, JsonHandler(logging.WARNING)]
+    # Not handed on to the root logger as well, where a server's own set-up would print it twice.
+    library.propagate = False

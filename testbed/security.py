@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -27,4 +27,10 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         if production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint != "static":
+            # Pages, downloads and API answers carry partner names, costs, unpublished
+            # results and, once, a new API token in clear: no browser, proxy or shared
+            # computer keeps a copy, whatever a view said about caching. Only the
+            # static files, the same for everyone, may be kept.
+            headers["Cache-Control"] = "no-store"
         return response

@@ -86,6 +86,28 @@ def revoke_token(token: ApiToken, user: User) -> bool:
     return True
 
 
+def revoke_tokens_of(user: User, *, actor: str, user_id: int | None = None) -> int:
+    """Revoke every token of ``user`` still in use, as deactivating the account does.
+
+    Revoked, not merely refused while the account is inactive: whoever copied a
+    token before the account was stopped must not find it working again when
+    the account is reactivated. Returns how many were revoked.
+    """
+    tokens = [token for token in tokens_of(user) if token.active]
+    for token in tokens:
+        token.revoked_at = utcnow()
+        record(
+            "revoked",
+            "API token",
+            actor=actor,
+            user_id=user_id,
+            entity_id=token.id,
+            summary=f"{token.name} ({token.prefix}…), as {user.email} was deactivated",
+        )
+    db.session.flush()
+    return len(tokens)
+
+
 def bearer_token(header: str | None) -> str:
     """The token in an ``Authorization`` header; raises Unauthenticated for anything else."""
     if not header:
@@ -105,10 +127,10 @@ def user_for_token(text: str) -> tuple[User, ApiToken]:
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)))
     if token is None:
         raise Unauthenticated("this API token is not known: check it was copied whole")
-    if not token.active:
-        raise Unauthenticated("this API token was revoked: create a new one")
     if not token.user.is_active:
         raise Unauthenticated("the account of this API token is deactivated")
+    if not token.active:
+        raise Unauthenticated("this API token was revoked: create a new one")
     return token.user, token
 
 

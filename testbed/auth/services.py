@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from testbed.api.auth import revoke_tokens_of
 from testbed.audit import record
 from testbed.auth.models import PASSWORD_METHOD, ROLES, Department, User
 from testbed.auth.sessions import end_sessions_of
@@ -116,12 +117,17 @@ def _department_label(department: Department | None) -> str:
 
 
 def set_active(user: User, active: bool, *, actor: str, user_id: int | None = None) -> None:
-    """Deactivate (the user can no longer sign in) or reactivate an account."""
+    """Deactivate (no sign-in, no sessions, no API tokens) or reactivate an account.
+
+    Reactivating brings back neither the sessions nor the tokens: the person
+    signs in again and makes new tokens.
+    """
     if user.active == active:
         return
     if not active:
         _keep_an_admin(user, "deactivate")
         end_sessions_of(user)
+        revoke_tokens_of(user, actor=actor, user_id=user_id)
     user.active = active
     db.session.flush()
     _record("reactivated" if active else "deactivated", user, actor, user_id, user.email)

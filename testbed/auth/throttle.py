@@ -29,6 +29,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from testbed.auth.forms import LoginForm
 from testbed.auth.security_log import throttled_sign_in
 from testbed.extensions import limiter
 
@@ -45,9 +46,20 @@ def _limit(name: str, default: str):
 
 
 def _account() -> str:
-    email = (request.form.get("email") or "").strip().lower()
-    # An empty key makes the extension skip the limit: a form without an e-mail fails anyway.
+    email = sign_in_email()
     return f"account:{email}" if email else ""
+
+
+def sign_in_email() -> str:
+    """The e-mail of this sign-in as the sign-in form reads it, in lower case.
+
+    The form is filled from a posted form or from a JSON body alike, so the
+    count must read it the same way: an attempt the form reads but the limit
+    does not see would go uncounted, and a held-back account could go on
+    guessing in the other format.
+    """
+    email = LoginForm(meta={"csrf": False}).email.data
+    return (email or "").strip().lower()
 
 
 def _signed_in_account() -> str:
@@ -78,7 +90,13 @@ def _token_message() -> str:
 def _failures(setting: str, default: str, key_func):
     """A limit on failed attempts (the view notes them) at POST, counted by ``key_func``."""
     return limiter.limit(
-        _limit(setting, default), key_func=key_func, methods=["POST"], deduct_when=_sign_in_failed
+        _limit(setting, default),
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=_sign_in_failed,
+        # No e-mail (or no signed-in user): nothing to count against, and the attempt fails
+        # anyway; without this the extension logs an error for the empty key.
+        exempt_when=lambda: not key_func(),
     )
 
 
@@ -109,11 +127,14 @@ def register_throttling(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(error):
-        if request.blueprint == api.name:
-            return http_error(error)
-        if request.endpoint == "auth.login":
-            throttled_sign_in(request.form.get("email", ""))
         seconds = _seconds_to_wait()
+        if request.blueprint == api.name:
+            # A client program reads the wait from the header, as RFC 9110 has it.
+            answer = http_error(error)
+            answer.headers["Retry-After"] = str(seconds)
+            return answer
+        if request.endpoint == "auth.login":
+            throttled_sign_in(sign_in_email())
         page = render_template("auth/throttled.html", minutes=_minutes(seconds))
         return page, 429, {"Retry-After": str(seconds)}
 
@@ -122,7 +143,8 @@ def _seconds_to_wait() -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    # The window's end is kept in whole seconds: never ask for more than the window itself.
+    return min(breached.limit.get_expiry(), max(1, math.ceil(breached.reset_at - time.time())))
 
 
 def _minutes(seconds: int) -> int:

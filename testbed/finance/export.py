@@ -7,6 +7,10 @@ its look: the figures we compute are written as numbers and stay numbers,
 negative ones included, while anything a person typed (an item, a name, a
 description) is text and is neutralised even when it looks like a number,
 since "-1+1" or "+1" typed as a name is meant to be read, not calculated.
+
+Spreadsheets may fold compatibility forms to plain ones before reading a
+cell (the fullwidth ＝ ＋ － ＠ of East Asian keyboards, the small ﹦, the
+superscript ⁼), so a cell counts as a formula when its NFKC form starts so.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from datetime import date
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -21,9 +26,20 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def neutralise(cell):
     """The cell as written: text that a spreadsheet would run is prefixed with a quote."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+    if isinstance(cell, str) and reads_as_formula(cell):
         return "'" + cell
     return cell
+
+
+def reads_as_formula(text: str) -> bool:
+    """Whether a spreadsheet could take ``text`` for a formula, as typed or once folded.
+
+    The first character is folded on its own as well as with the rest: a mark
+    after it can combine with it into something else (＝ and U+0338 fold to ≠),
+    which a spreadsheet folding one character at a time would not see.
+    """
+    forms = (text, unicodedata.normalize("NFKC", text[:1]), unicodedata.normalize("NFKC", text))
+    return any(form.startswith(FORMULA_STARTS) for form in forms)
 
 
 def csv_text(header: list[str], rows: list[list]) -> str:

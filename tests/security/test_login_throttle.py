@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import multiprocessing
 import re
+import sys
 import traceback
 import uuid
 
@@ -14,7 +16,7 @@ import redis
 
 from testbed import create_app
 from testbed.api.auth import create_token
-from testbed.extensions import db
+from testbed.extensions import db, limiter
 from tests.security.browsers import PASSWORD, Browser, account
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -50,6 +52,65 @@ def test_the_eleventh_attempt_after_ten_failures_on_an_account_is_refused(app):
     assert "default-src 'self'" in throttled.headers["Content-Security-Policy"]
     assert not browser.is_signed_in()
     assert browser.get("/login").status_code == 200
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+class CsrfBrowser(Browser):
+    """A browser that signs in as a page would, form or script, CSRF token included."""
+
+    def attempt(self, body: str, email: str, password: str = WRONG):
+        page = self.get("/login").get_data(as_text=True)
+        token = CSRF_FIELD.search(page).group(1)
+        fields = {"email": email, "password": password}
+        if body == "json":
+            return self.post("/login", json=fields, headers={"X-CSRFToken": token})
+        return self.post("/login", data={**fields, "csrf_token": token})
+
+
+@pytest.mark.parametrize(
+    ("failing", "then"), [("form", "json"), ("json", "form"), ("json", "json")]
+)
+def test_failures_count_and_hold_back_whatever_the_body_is_written_in(app, failing, then):
+    # Flask-WTF reads a JSON body as readily as a posted form: a limit reading only
+    # the form would let a held-back account go on guessing in JSON.
+    app.config["WTF_CSRF_ENABLED"] = True
+    account()
+    browser = CsrfBrowser(app)
+    for attempt in range(10):
+        email = "ines@example.org" if attempt % 2 else " INES@example.org"
+        failed = browser.attempt(failing, email)
+        assert failed.status_code == 200
+        assert "Wrong e-mail or password." in failed.get_data(as_text=True)
+
+    throttled = browser.attempt(then, "ines@example.org", PASSWORD)
+
+    assert throttled.status_code == 429
+    assert 0 < int(throttled.headers["Retry-After"]) <= 15 * 60
+    assert not browser.is_signed_in()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "ines@example.org",
+        ["ines@example.org"],
+        {"email": 5, "password": WRONG},
+        {"email": {"at": "example.org"}, "password": WRONG},
+    ],
+    ids=["text", "list", "number", "object"],
+)
+def test_a_json_body_the_form_cannot_read_gets_the_forms_errors_not_a_crash(app, body):
+    # The limit's key reads the body as the form does; were reading it to raise, the
+    # extension would also take its store for dead and count in memory from then on.
+    account()
+    browser = Browser(app)
+    answered = browser.post("/login", json=body)
+    assert answered.status_code == 200
+    assert "This field is required." in answered.get_data(as_text=True)
+    assert limiter._storage_dead is False
+    assert not browser.is_signed_in()
 
 
 @pytest.fixture
@@ -142,6 +203,28 @@ def test_wrong_api_tokens_are_limited_per_address_and_good_ones_do_not_count(sma
     assert "try again in" in refused.get_json()["message"]
 
 
+def test_the_apis_429_says_in_retry_after_when_to_try_again_on_every_path(small_limits):
+    browser = Browser(small_limits)
+    wrong = {"Authorization": "Bearer tb_guess"}
+    for path in ("/api/v1/me", "/api/v1/pilots"):
+        assert browser.get(path, headers=wrong).status_code == 401
+
+    refused = [
+        browser.get("/api/v1/me", headers=wrong),
+        browser.get("/api/v1/pilots"),
+        browser.post("/api/v1/pilots", json={"name": "Pilot"}, headers=wrong),
+        browser.get("/api/v1/nothing/here"),
+    ]
+
+    for answer in refused:
+        assert (answer.status_code, answer.is_json) == (429, True)
+        seconds = int(answer.headers["Retry-After"])
+        assert 0 < seconds <= 15 * 60
+        minutes = int(re.search(r"try again in (\d+) minutes?", answer.get_json()["message"])[1])
+        assert 1 <= minutes <= 15
+        assert "no-store" in answer.headers["Cache-Control"]
+
+
 @pytest.fixture
 def redis_app(app, database_url):
     """The limits kept in the real Redis under a prefix of this test's own, removed after."""
@@ -201,17 +284,32 @@ def test_wrong_current_passwords_are_limited_per_account_and_a_weak_new_one_does
     assert other.sign_in("ines@example.org").status_code == 302
 
 
-def test_with_redis_unreachable_the_limits_hold_in_each_workers_memory(app, database_url):
-    # In a process of its own: the extension is one object per process, and a
-    # store it found dead would otherwise stay dead for the other tests' apps.
+def in_a_process_of_its_own(work, database_url: str) -> dict:
+    """What ``work(database_url)`` returns, run in a new process.
+
+    The extension is one object per process, and a store it found dead would
+    otherwise stay dead for the other tests' apps.
+    """
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    worker = context.Process(target=sign_in_without_redis, args=(database_url, results))
+    worker = context.Process(target=report, args=(work, database_url, results))
     worker.start()
     found = results.get(timeout=120)
     worker.join(timeout=60)
-
     assert "error" not in found, found.get("error")
+    return found
+
+
+def report(work, database_url: str, results) -> None:
+    try:
+        results.put(work(database_url))
+    except Exception:  # the test shows it, rather than waiting for an answer that never comes
+        results.put({"error": traceback.format_exc()})
+
+
+def test_with_redis_unreachable_the_limits_hold_in_each_workers_memory(app, database_url):
+    found = in_a_process_of_its_own(_sign_ins_without_redis, database_url)
+
     assert found["failures"] == [200] * 10 + [429]
     assert found["another account"] == 200
     assert found["unknown API path"] == 404
@@ -219,12 +317,41 @@ def test_with_redis_unreachable_the_limits_hold_in_each_workers_memory(app, data
     assert "Rate limit storage unreachable" in found["log"]
 
 
-def sign_in_without_redis(database_url: str, results) -> None:
-    """In a process of its own: sign-ins against an app whose Redis does not answer."""
-    try:
-        results.put(_sign_ins_without_redis(database_url))
-    except Exception:  # the test shows it, rather than waiting for an answer that never comes
-        results.put({"error": traceback.format_exc()})
+def test_with_redis_unreachable_the_json_log_tells_the_operator(app, database_url):
+    # docs/deploy.md has operators alert on this line of the JSON log.
+    lines = in_a_process_of_its_own(_json_log_without_redis, database_url)["lines"]
+
+    entries = [json.loads(line) for line in lines]
+    fallbacks = [
+        entry
+        for entry in entries
+        if entry["message"] == "Rate limit storage unreachable - falling back to in-memory storage"
+    ]
+    assert len(fallbacks) == 1, entries
+    assert (fallbacks[0]["level"], fallbacks[0]["logger"]) == ("warning", "flask-limiter")
+    # The requests and the app's own events go on being logged beside it.
+    assert [entry.get("event") for entry in entries].count("sign_in_failed") == 2
+    assert [entry["message"] for entry in entries].count("request") == 2
+
+
+def _json_log_without_redis(database_url: str) -> dict:
+    """The lines an app logging JSON writes when its Redis does not answer."""
+    sys.stderr = log = io.StringIO()
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "LOG_JSON": True,
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        }
+    )
+    with app.app_context():
+        account()
+        db.session.commit()
+    sign_in(Browser(app), "ines@example.org")
+    sign_in(Browser(app), "ines@example.org")
+    return {"lines": log.getvalue().splitlines()}
 
 
 def _sign_ins_without_redis(database_url: str) -> dict:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from testbed import create_app
 from testbed.api.auth import create_token
+from testbed.api.models import ApiToken
 from testbed.auth.models import User, UserSession
 from testbed.extensions import db
 from testbed.timeutil import utcnow
@@ -149,7 +150,7 @@ def test_a_password_reset_by_an_admin_signs_the_user_out_everywhere(app):
 def test_deactivation_ends_sessions_and_api_tokens_and_reactivation_revives_neither(app):
     account("admin@example.org", "admin")
     dana = account("dana@example.org")
-    _, token = create_token(dana, "nightly push")
+    stored, token = create_token(dana, "nightly push")
     db.session.commit()
     bearer = {"Authorization": f"Bearer {token}"}
     admin, browser = Browser(app), Browser(app)
@@ -169,7 +170,13 @@ def test_deactivation_ends_sessions_and_api_tokens_and_reactivation_revives_neit
 
     admin.post(f"/admin/users/{dana.id}/reactivate")
     assert not thief.is_signed_in()
-    assert browser.get("/api/v1/me", headers=bearer).status_code == 200
+    still_refused = browser.get("/api/v1/me", headers=bearer)
+    assert still_refused.status_code == 401
+    assert "revoked" in still_refused.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(ApiToken, stored.id).revoked_at is not None
+    browser.sign_in("dana@example.org")
+    assert browser.is_signed_in()
 
 
 def test_a_signed_cookie_without_a_session_on_record_signs_nobody_in(app):
