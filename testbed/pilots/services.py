@@ -345,7 +345,7 @@ def update_pilot(pilot: Pilot, fields: PilotFields, *, by: User) -> list[str]:
         )
     before = _pilot_state(pilot)
     new_partner = _apply(pilot, fields)
-    changes = _differences(before, _pilot_state(pilot))
+    changes = changes_between(before, _pilot_state(pilot))
     if new_partner is not None:
         _record_partner(new_partner, pilot, by)
     if changes:
@@ -438,7 +438,8 @@ def _pilot_state(pilot: Pilot) -> dict[str, str]:
     }
 
 
-def _differences(before: dict, after: dict) -> list[str]:
+def changes_between(before: dict, after: dict) -> list[str]:
+    """What changed, as 'field: old → new' lines (the lines an amendment keeps)."""
     return [
         f"{name}: {_text(before[name])} → {_text(after[name])}"
         for name in before
@@ -530,39 +531,69 @@ def update_hypothesis(
     hypothesis: Hypothesis, fields: HypothesisFields, *, by: User, reason: str = ""
 ) -> list[str]:
     """Change a hypothesis; once locked, only with a reason, kept as an amendment."""
-    pilot = hypothesis.pilot
     locked = hypothesis.locked_at is not None
     if locked and not reason.strip():
-        raise InvalidField(
-            "reason",
-            "observations exist, so the hypothesis is locked: say why it changes "
-            "(kept as an amendment)",
-        )
-    before = _hypothesis_state(hypothesis)
-    _set_hypothesis(pilot, hypothesis, fields, by)
-    changes = _differences(before, _hypothesis_state(hypothesis))
+        raise InvalidField("reason", AMENDMENT_NEEDED)
+    before = hypothesis_state(hypothesis)
+    _set_hypothesis(hypothesis.pilot, hypothesis, fields, by)
+    changes = changes_between(before, hypothesis_state(hypothesis))
     if not changes:
         return []
-    summary = f"{hypothesis.key}: {'; '.join(changes)}"
+    amendments = []
     if locked:
-        amendment = HypothesisAmendment(
-            user_id=by.id, actor=actor_name(by), reason=reason.strip(), changes="\n".join(changes)
+        amendments.append(
+            HypothesisAmendment(
+                user_id=by.id,
+                actor=actor_name(by),
+                reason=reason.strip(),
+                changes="\n".join(changes),
+            )
         )
-        hypothesis.amendments.append(amendment)
-        summary += f" (reason: {amendment.reason})"
+    record_hypothesis_change(hypothesis, changes, amendments, actor=actor_name(by), user_id=by.id)
+    return changes
+
+
+AMENDMENT_NEEDED = (
+    "observations exist, so the hypothesis is locked: say why it changes (kept as an amendment)"
+)
+
+
+def record_hypothesis_change(
+    hypothesis: Hypothesis,
+    changes: list[str],
+    amendments: list[HypothesisAmendment],
+    *,
+    actor: str,
+    user_id: int | None = None,
+) -> None:
+    """Put a change made to a hypothesis on record: the rule every way of changing one follows.
+
+    The pages, the API and ``testbed load`` all end here. Once the hypothesis
+    was locked (its observations began to arrive), the change stands only
+    with an amendment that says why; without one this raises
+    ``InvalidField('reason')`` and the caller rolls the change back. The
+    amendments are kept on the hypothesis and the change in the activity log.
+    """
+    locked = hypothesis.locked_at is not None
+    if locked and not any(amendment.reason.strip() for amendment in amendments):
+        raise InvalidField("reason", AMENDMENT_NEEDED)
+    hypothesis.amendments.extend(amendments)
+    summary = f"{hypothesis.key}: {'; '.join(changes)}"
+    reasons = "; ".join(amendment.reason for amendment in amendments)
+    if locked:
+        summary += f" (reason: {reasons})"
     _lock_if_observed(hypothesis)
-    pilot.touch()
+    hypothesis.pilot.touch()
     db.session.flush()
     record(
         "amended" if locked else "updated",
         "hypothesis",
-        actor=actor_name(by),
-        user_id=by.id,
+        actor=actor,
+        user_id=user_id,
         entity_id=hypothesis.id,
-        pilot_id=pilot.id,
+        pilot_id=hypothesis.pilot_id,
         summary=summary,
     )
-    return changes
 
 
 def _set_hypothesis(pilot: Pilot, hypothesis: Hypothesis, fields: HypothesisFields, by) -> None:
@@ -630,7 +661,8 @@ def _lock_if_observed(hypothesis: Hypothesis) -> None:
         hypothesis.locked_at = utcnow()
 
 
-def _hypothesis_state(hypothesis: Hypothesis) -> dict:
+def hypothesis_state(hypothesis: Hypothesis) -> dict:
+    """What a person may change in a hypothesis, as ``changes_between`` compares it."""
     state = {name: getattr(hypothesis, name) for name in HYPOTHESIS_FIELDS}
     state["metric"] = hypothesis.metric.key if hypothesis.metric else None
     state["predictor"] = hypothesis.predictor.key if hypothesis.predictor else None
