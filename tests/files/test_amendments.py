@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -159,7 +160,7 @@ def test_a_load_cannot_remove_a_locked_hypothesis(app, write_pilot):
     assert table_counts() == before
 
 
-def test_an_open_hypothesis_changes_freely_and_keeps_the_lock_date_it_had(app, write_pilot):
+def test_an_open_hypothesis_changes_freely_and_the_log_says_how(app, write_pilot):
     no_data = write_pilot(observations__csv=None)
     load(no_data)
     assert h1().locked_at is None
@@ -188,3 +189,12 @@ def test_an_amendment_of_the_second_hypothesis_is_found_at_its_own_line(app, wri
     line = line_of(toml, 'by = "ghost')
     with pytest.raises(LoadError, match=rf":{line}:1 \(hypotheses\[2\]\.amendments\[1\]\.by\)"):
         load_path(write_pilot(pilot__toml=toml))
+
+
+def test_a_folder_keeps_the_day_a_hypothesis_locked_and_cannot_move_it(app, write_pilot):
+    locked = MINIMAL_TOML.replace(H1_ROLE, f"{H1_ROLE}    locked_at = 2025-02-01T08:30:00\n")
+    load(write_pilot(pilot__toml=locked))
+    assert h1().locked_at == datetime(2025, 2, 1, 8, 30)
+    later = locked.replace("2025-02-01T08:30:00", "2025-06-01T08:30:00")
+    load(write_pilot(pilot__toml=later.replace("Reminder pilot", "Renamed")))
+    assert h1().locked_at == datetime(2025, 2, 1, 8, 30)
