@@ -347,50 +347,75 @@ def _sync_iterations(pilot: Pilot, items: list[dict]) -> dict[int, Iteration]:
 
 
 def _replace_suggestions(pilot: Pilot, items: list[dict], iterations: dict, source: Source) -> None:
-    # Suggestions made in the app are kept; those from the folder are rewritten,
-    # with the path, comments and votes the folder gives them.
-    db.session.execute(
-        delete(Suggestion).where(Suggestion.pilot_id == pilot.id, Suggestion.from_file)
-    )
+    """Rewrite the suggestions the folder holds, each with its path, comments and votes.
+
+    A suggestion is known by its author, text and date. One the folder wrote
+    before keeps its place (and so its order) and gets what the folder says
+    now; one added on the pages is kept as the pages have it, and its copy in
+    an exported folder is not added again.
+    """
+    written_before: dict[tuple, list[Suggestion]] = {}
+    made_here = set()
+    query = select(Suggestion).where(Suggestion.pilot_id == pilot.id).order_by(Suggestion.id)
+    for suggestion in db.session.scalars(query):
+        known_by = (suggestion.author, suggestion.text, suggestion.proposed_on)
+        if suggestion.from_file:
+            written_before.setdefault(known_by, []).append(suggestion)
+        else:
+            made_here.add(known_by)
     for index, item in enumerate(items):
-        where = (("suggestions", index),)
-        suggestion = Suggestion(
-            pilot=pilot,
-            author=item["author"],
-            text=item["text"],
-            status=item["status"],
-            department=department_named(item["department"]) if item["department"] else None,
-            iteration=iterations.get(item.get("iteration")),
-            reason=item["reason"],
-            proposed_on=item.get("date"),
-            from_file=True,
+        known_by = (item["author"], item["text"], item.get("date"))
+        if known_by in made_here:
+            continue
+        earlier = written_before.get(known_by)
+        if earlier:
+            suggestion = earlier.pop(0)
+            _forget_record(suggestion)
+        else:
+            suggestion = Suggestion(pilot=pilot, from_file=True)
+            db.session.add(suggestion)
+        suggestion.author, suggestion.text = item["author"], item["text"]
+        suggestion.status, suggestion.reason = item["status"], item["reason"]
+        suggestion.department = department_named(item["department"]) if item["department"] else None
+        suggestion.iteration = iterations.get(item.get("iteration"))
+        suggestion.proposed_on = item.get("date")
+        _add_record(suggestion, item, iterations, source, (("suggestions", index),))
+    gone = [s.id for left in written_before.values() for s in left]
+    if gone:
+        db.session.execute(delete(Suggestion).where(Suggestion.id.in_(gone)))
+
+
+def _forget_record(suggestion: Suggestion) -> None:
+    suggestion.steps.clear()
+    for model in (SuggestionComment, SuggestionVote):
+        db.session.execute(delete(model).where(model.suggestion_id == suggestion.id))
+
+
+def _add_record(suggestion: Suggestion, item: dict, iterations: dict, source, where) -> None:
+    """The suggestion's path, comments and votes, as the folder gives them."""
+    for number, step in enumerate(item["steps"]):
+        user = source.account(step.get("by"), (*where, ("steps", number)))
+        suggestion.steps.append(
+            SuggestionStep(
+                from_status=step["from"],
+                status=step["status"],
+                iteration=iterations.get(step.get("iteration")),
+                reason=step["reason"],
+                actor=step["actor"],
+                user_id=user.id if user else None,
+                at=step.get("at") or utcnow(),
+            )
         )
-        db.session.add(suggestion)
-        for number, step in enumerate(item["steps"]):
-            user = source.account(step.get("by"), (*where, ("steps", number)))
-            suggestion.steps.append(
-                SuggestionStep(
-                    from_status=step["from"],
-                    status=step["status"],
-                    iteration=iterations.get(step.get("iteration")),
-                    reason=step["reason"],
-                    actor=step["actor"],
-                    user_id=user.id if user else None,
-                    at=step.get("at") or utcnow(),
-                )
-            )
-        for number, comment in enumerate(item["comments"]):
-            user = source.account(comment["by"], (*where, ("comments", number)))
-            at = comment.get("at") or utcnow()
-            db.session.add(
-                SuggestionComment(
-                    suggestion=suggestion, user=user, text=comment["text"], created_at=at
-                )
-            )
-        for number, vote in enumerate(item["votes"]):
-            user = source.account(vote["by"], (*where, ("votes", number)))
-            at = vote.get("at") or utcnow()
-            db.session.add(SuggestionVote(suggestion=suggestion, user=user, created_at=at))
+    for number, comment in enumerate(item["comments"]):
+        user = source.account(comment["by"], (*where, ("comments", number)))
+        at = comment.get("at") or utcnow()
+        db.session.add(
+            SuggestionComment(suggestion=suggestion, user=user, text=comment["text"], created_at=at)
+        )
+    for number, vote in enumerate(item["votes"]):
+        user = source.account(vote["by"], (*where, ("votes", number)))
+        at = vote.get("at") or utcnow()
+        db.session.add(SuggestionVote(suggestion=suggestion, user=user, created_at=at))
 
 
 def _replace_finance(pilot: Pilot, finance: dict | None, metrics: dict[str, Metric]) -> None:

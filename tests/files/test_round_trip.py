@@ -184,6 +184,21 @@ def test_reloading_an_exported_pilot_adds_nothing_twice(app, tmp_path):
     assert counts["hypothesis_amendment"] == table_counts()["hypothesis_amendment"] == 1
 
 
+def test_loading_an_export_back_into_its_own_database_adds_nothing_twice(app, tmp_path):
+    load_path(EXPERIMENTS / "callcentre-occupancy")
+    db.session.commit()
+    add_a_record(db.session.scalar(select(Pilot)), create_people())
+    counts = table_counts()
+    first = export_all(tmp_path / "first")
+    (outcome,) = load_path(tmp_path / "first")
+    db.session.commit()
+    assert outcome.action == "updated"
+    for name in ("suggestion", "suggestion_step", "suggestion_comment", "suggestion_vote"):
+        assert table_counts()[name] == counts[name], name
+    assert table_counts()["hypothesis_amendment"] == counts["hypothesis_amendment"] == 1
+    assert export_all(tmp_path / "second") == first
+
+
 def test_a_comment_by_someone_without_an_account_here_stops_the_load(app, tmp_path):
     load_path(EXPERIMENTS / "dental-reminders")
     db.session.commit()
