@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -368,9 +369,10 @@ def _replace_suggestions(pilot: Pilot, items: list[dict], iterations: dict, sour
         if known_by in made_here:
             continue
         earlier = written_before.get(known_by)
+        times = {}
         if earlier:
             suggestion = earlier.pop(0)
-            _forget_record(suggestion)
+            times = _forget_record(suggestion)
         else:
             suggestion = Suggestion(pilot=pilot, from_file=True)
             db.session.add(suggestion)
@@ -379,20 +381,40 @@ def _replace_suggestions(pilot: Pilot, items: list[dict], iterations: dict, sour
         suggestion.department = department_named(item["department"]) if item["department"] else None
         suggestion.iteration = iterations.get(item.get("iteration"))
         suggestion.proposed_on = item.get("date")
-        _add_record(suggestion, item, iterations, source, (("suggestions", index),))
+        _add_record(suggestion, item, iterations, source, (("suggestions", index),), times)
     gone = [s.id for left in written_before.values() for s in left]
     if gone:
         db.session.execute(delete(Suggestion).where(Suggestion.id.in_(gone)))
 
 
-def _forget_record(suggestion: Suggestion) -> None:
+def _forget_record(suggestion: Suggestion) -> dict[tuple, list]:
+    """Drop the suggestion's path, comments and votes; returns when each was made.
+
+    An entry the folder gives without ``at`` keeps the time it was first
+    loaded at, so reloading a folder does not move it.
+    """
+    times: dict[tuple, list] = {}
+    for step in suggestion.steps:
+        times.setdefault(("step", step.from_status, step.status, step.actor), []).append(step.at)
     suggestion.steps.clear()
     for model in (SuggestionComment, SuggestionVote):
+        rows = db.session.scalars(
+            select(model).where(model.suggestion_id == suggestion.id).order_by(model.id)
+        )
+        for row in rows:
+            text = row.text if model is SuggestionComment else None
+            times.setdefault((model.__name__, row.user_id, text), []).append(row.created_at)
         db.session.execute(delete(model).where(model.suggestion_id == suggestion.id))
+    return times
 
 
-def _add_record(suggestion: Suggestion, item: dict, iterations: dict, source, where) -> None:
+def _add_record(suggestion: Suggestion, item: dict, iterations: dict, source, where, times) -> None:
     """The suggestion's path, comments and votes, as the folder gives them."""
+
+    def when(entry: dict, *known_by) -> datetime:
+        earlier = times.get(known_by)
+        return entry.get("at") or (earlier.pop(0) if earlier else utcnow())
+
     for number, step in enumerate(item["steps"]):
         user = source.account(step.get("by"), (*where, ("steps", number)))
         suggestion.steps.append(
@@ -403,18 +425,18 @@ def _add_record(suggestion: Suggestion, item: dict, iterations: dict, source, wh
                 reason=step["reason"],
                 actor=step["actor"],
                 user_id=user.id if user else None,
-                at=step.get("at") or utcnow(),
+                at=when(step, "step", step["from"], step["status"], step["actor"]),
             )
         )
     for number, comment in enumerate(item["comments"]):
         user = source.account(comment["by"], (*where, ("comments", number)))
-        at = comment.get("at") or utcnow()
+        at = when(comment, "SuggestionComment", user.id, comment["text"])
         db.session.add(
             SuggestionComment(suggestion=suggestion, user=user, text=comment["text"], created_at=at)
         )
     for number, vote in enumerate(item["votes"]):
         user = source.account(vote["by"], (*where, ("votes", number)))
-        at = vote.get("at") or utcnow()
+        at = when(vote, "SuggestionVote", user.id, None)
         db.session.add(SuggestionVote(suggestion=suggestion, user=user, created_at=at))
 
 

@@ -274,3 +274,21 @@ def test_a_hand_written_path_comment_and_vote_load(app, write_pilot):
     (comment,) = suggestions.comments_on(suggestion)
     assert (comment.user.email, comment.text) == ("dario@example.org", "Sales would like that.")
     assert [u.email for u in suggestions.voters_of(suggestion)] == ["ines@example.org"]
+
+    # Reloaded, what the folder gives without a time keeps the time of its first load.
+    times = record_times(suggestion)
+    renamed = (MINIMAL_TOML + extra).replace("Reminder pilot", "Renamed pilot")
+    load_path(write_pilot(pilot__toml=renamed))
+    db.session.commit()
+    assert record_times(db.session.scalar(select(Suggestion))) == times
+
+
+def record_times(suggestion: Suggestion) -> list:
+    db.session.expire_all()
+    return [
+        *(step.at for step in suggestion.steps),
+        *(c.created_at for c in suggestions.comments_on(suggestion)),
+        *db.session.scalars(
+            select(SuggestionVote.created_at).where(SuggestionVote.suggestion_id == suggestion.id)
+        ),
+    ]
