@@ -263,15 +263,9 @@ def _put_on_record(load: HypothesisLoad, source: Source) -> None:
         for number, entry in new
     ]
     if changed:
-        last = amendments[-1] if amendments else None
         try:
-            record_hypothesis_change(
-                hypothesis,
-                changes,
-                amendments,
-                actor=last.actor if last else source.actor,
-                user_id=last.user_id if last else None,
-            )
+            # The log names who ran the load; each amendment names its own author.
+            record_hypothesis_change(hypothesis, changes, amendments, actor=source.actor)
         except InvalidField:
             raise source.error(
                 where,
