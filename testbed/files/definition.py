@@ -7,7 +7,7 @@ import re
 import tomllib
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,8 @@ INTEGER_LIMIT = 2**31
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # str, key, int, float, share, bool, date, names, scale, table, tables
+    # str, key, int, float, share, bool, date, datetime, names, lines, scale, table, tables
+    kind: str
     required: bool = False
     choices: tuple[str, ...] = ()
     default: Any = None
@@ -60,6 +61,15 @@ METRIC = {
     "perspective": Field("str", choices=PERSPECTIVES, default="customer"),
     "scale": Field("scale"),
 }
+# People are named by the e-mail address of their account (see docs/experiments.md).
+EMAIL_LENGTH = 254
+AMENDMENT = {
+    "reason": Field("str", required=True),
+    "at": Field("datetime"),
+    "actor": Field("str", length=254),
+    "by": Field("str", length=EMAIL_LENGTH),
+    "changes": Field("lines"),
+}
 HYPOTHESIS = {
     "key": Field("key", required=True, length=40),
     "statement": Field("str", required=True),
@@ -74,6 +84,8 @@ HYPOTHESIS = {
     "quantiles": Field("shares"),
     # Left out, the order of the data decides; see docs/experiments.md.
     "registration": Field("str", choices=REGISTRATIONS),
+    "locked_at": Field("datetime"),
+    "amendments": Field("tables", default=[], fields=AMENDMENT),
 }
 ITERATION = {
     "number": Field("int", required=True),
@@ -83,6 +95,24 @@ ITERATION = {
     "changes": Field("str", default=""),
     "reason": Field("str", default=""),
 }
+STEP = {
+    "from": Field("str", required=True, choices=SUGGESTION_STATUSES),
+    "status": Field("str", required=True, choices=SUGGESTION_STATUSES),
+    "iteration": Field("int"),
+    "reason": Field("str", default=""),
+    "actor": Field("str", required=True, length=254),
+    "by": Field("str", length=EMAIL_LENGTH),
+    "at": Field("datetime"),
+}
+COMMENT = {
+    "by": Field("str", required=True, length=EMAIL_LENGTH),
+    "text": Field("str", required=True),
+    "at": Field("datetime"),
+}
+VOTE = {
+    "by": Field("str", required=True, length=EMAIL_LENGTH),
+    "at": Field("datetime"),
+}
 SUGGESTION = {
     "author": Field("str", required=True, length=120),
     "department": Field("str", default="", length=120),
@@ -91,6 +121,9 @@ SUGGESTION = {
     "iteration": Field("int"),
     "reason": Field("str", default=""),
     "date": Field("date"),
+    "steps": Field("tables", default=[], fields=STEP),
+    "comments": Field("tables", default=[], fields=COMMENT),
+    "votes": Field("tables", default=[], fields=VOTE),
 }
 COST = {
     "item": Field("str", required=True, length=200),
@@ -192,10 +225,9 @@ class Locator:
 
     def find(self, where: tuple, key: str | None) -> tuple[int | None, int | None]:
         header = ".".join(name for name, _ in where)
-        index = where[-1][1] if where else None
-        start = self._table_start(header, index)
+        start = self._table_start(where)
         if start is None:
-            return None, None
+            return self._find_inline(where, key) if len(where) > 1 else (None, None)
         if key is None:
             return start + 1 if header else None, 1 if header else None
         pattern = re.compile(rf"^(\s*)[\"']?{re.escape(key)}[\"']?\s*=")
@@ -208,17 +240,59 @@ class Locator:
                 return number + 1, len(match.group(1)) + 1
         return (start + 1, 1) if header else (None, None)
 
-    def _table_start(self, header: str, index: int | None) -> int | None:
-        if not header:
+    def _find_inline(self, where: tuple, key: str | None) -> tuple[int | None, int | None]:
+        """Where a table written inline (``votes = [{ by = "..." }]``) or its key is.
+
+        ``testbed export`` writes short tables of an array this way, one a line.
+        """
+        name, index = where[-1]
+        line, _ = self.find(where[:-1], name)
+        if line is None:
+            return None, None
+        seen = 0
+        for number in range(line - 1, len(self.lines)):
+            text = self.lines[number]
+            seen += text.count("{")
+            if seen > (index or 0):
+                pattern = rf"[{{,]\s*([\"']?{re.escape(key or '')}[\"']?)\s*="
+                match = re.search(pattern, text) if key else None
+                column = match.start(1) if match else max(text.find("{"), 0)
+                return number + 1, column + 1
+        return line, 1
+
+    def _table_start(self, where: tuple) -> int | None:
+        """The line of the table at ``where``; a nested table is counted inside its parent.
+
+        ``[[hypotheses.amendments]]`` number 1 of the second hypothesis is the
+        first such header after the second ``[[hypotheses]]``, before the third.
+        """
+        if not where:
             return 0
-        seen = -1
-        for number, line in enumerate(self.lines):
-            match = self.HEADER.match(line)
-            if match and match.group(1) == header:
+        start, end, names = 0, len(self.lines), []
+        for name, index in where:
+            parent = ".".join(names)
+            names.append(name)
+            header = ".".join(names)
+            start, end = self._nth_header(header, parent, index, start, end)
+            if start is None:
+                return None
+        return start
+
+    def _nth_header(self, header: str, parent: str, index, start: int, end: int):
+        """(line, end of its stretch) of the ``index``-th ``header`` in lines start..end."""
+        seen, found = -1, None
+        for number in range(start, end):
+            match = self.HEADER.match(self.lines[number])
+            if not match:
+                continue
+            name = match.group(1)
+            if found is not None and name in (header, parent):
+                return found, number
+            if name == header:
                 seen += 1
                 if index is None or seen == index:
-                    return number
-        return None
+                    found = number
+        return found, end
 
 
 def _check_table(data: dict, fields: dict, locator: Locator, where: tuple) -> dict:
@@ -289,6 +363,14 @@ def _convert(value, name: str, spec: Field, fail):
         return float(value)
     if kind == "date":
         return _convert_date(value, name, fail)
+    if kind == "datetime":
+        return _convert_datetime(value, name, fail)
+    if kind == "lines":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f"'{name}' must be a list of lines in quotes")
+        for each in value:
+            _check_text(each, name, spec, fail)
+        return [v.strip() for v in value if v.strip()]
     if kind == "names":
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise fail(f"'{name}' must be a list of names in quotes")
@@ -334,6 +416,17 @@ def _convert_date(value, name: str, fail) -> date:
         except ValueError:
             pass
     raise fail(f"'{name}' must be a date such as 2025-01-31, got {value!r}")
+
+
+def _convert_datetime(value, name: str, fail) -> datetime:
+    """A moment as the database keeps it: in UTC, without a zone."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    raise fail(f"'{name}' must be a date and time such as 2025-01-31T09:30:00, got {value!r}")
 
 
 def _check_references(definition: dict, locator: Locator) -> None:
@@ -432,3 +525,43 @@ def _check_suggestion(suggestion: dict, iterations: dict, locator: Locator, wher
         raise locator.error(where, "iteration", f"there is no iteration {number}")
     if status == "declined" and not suggestion["reason"]:
         raise locator.error(where, "status", "a declined suggestion needs a reason")
+    _check_steps(suggestion, iterations, locator, where)
+    voters = set()
+    for index, vote in enumerate(suggestion["votes"]):
+        if vote["by"].lower() in voters:
+            raise locator.error(
+                (*where, ("votes", index)), "by", f"{vote['by']} votes twice: one vote per person"
+            )
+        voters.add(vote["by"].lower())
+
+
+def _check_steps(suggestion: dict, iterations: dict, locator: Locator, where) -> None:
+    """The steps form one path that ends where the suggestion is now."""
+    steps = suggestion["steps"]
+    for index, step in enumerate(steps):
+        place = (*where, ("steps", index))
+        if index and step["from"] != steps[index - 1]["status"]:
+            raise locator.error(
+                place,
+                "from",
+                f"the step before left the suggestion {steps[index - 1]['status']}, "
+                f"not {step['from']}",
+            )
+        number = step.get("iteration")
+        if number is not None and number not in iterations:
+            raise locator.error(place, "iteration", f"there is no iteration {number}")
+    if steps and steps[-1]["status"] != suggestion["status"]:
+        raise locator.error(
+            (*where, ("steps", len(steps) - 1)),
+            "status",
+            f"the last step leaves the suggestion {steps[-1]['status']}, "
+            f"but its status is {suggestion['status']}",
+        )
+
+
+def located_error(path: Path, where: tuple, key: str | None, message: str) -> LoadError:
+    """An error placed at its line in a checked ``pilot.toml``.
+
+    For the rules a load checks against what the database holds, after reading.
+    """
+    return Locator(path, path.read_text(encoding="utf-8")).error(where, key, message)

@@ -9,12 +9,13 @@ import tomli_w
 from sqlalchemy import select
 
 from analysis.sufficient import Moments
+from testbed.auth.models import User
 from testbed.extensions import db
 from testbed.files.tables import OBSERVATION_COLUMNS
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
 from testbed.pilots.models import Pilot
 from testbed.store.models import Aggregate, ImportBatch, Observation
-from testbed.suggestions.models import Suggestion
+from testbed.suggestions.models import Suggestion, SuggestionComment, SuggestionVote
 
 
 def export_pilot(pilot: Pilot, folder: Path) -> None:
@@ -87,8 +88,28 @@ def _hypothesis(hypothesis) -> dict:
         quantiles=hypothesis.quantiles,
         # A confirmatory one needs no word: loaded afresh with its data, it is one again.
         registration="exploratory" if hypothesis.registration == "exploratory" else None,
+        locked_at=hypothesis.locked_at,
     )
+    amendments = [_amendment(a) for a in hypothesis.amendments]
+    if amendments:
+        data["amendments"] = amendments
     return data
+
+
+def _amendment(amendment) -> dict:
+    data = {"at": amendment.at, "actor": amendment.actor}
+    _put(data, by=_email(amendment.user_id))
+    data["reason"] = amendment.reason
+    data["changes"] = amendment.changes.splitlines()
+    return data
+
+
+def _email(user_id: int | None) -> str | None:
+    """People are named in a folder by the e-mail address of their account."""
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    return user.email if user else None
 
 
 def _iteration(iteration) -> dict:
@@ -116,7 +137,38 @@ def _suggestion(suggestion: Suggestion) -> dict:
     _put(data, iteration=suggestion.iteration.number if suggestion.iteration else None)
     data["reason"] = suggestion.reason
     _put(data, date=suggestion.proposed_on)
+    records = {
+        "steps": [_step(step) for step in suggestion.steps],
+        "comments": [
+            {"by": c.user.email, "at": c.created_at, "text": c.text}
+            for c in _in_order(SuggestionComment, suggestion)
+        ],
+        "votes": [
+            {"by": v.user.email, "at": v.created_at} for v in _in_order(SuggestionVote, suggestion)
+        ],
+    }
+    data.update({name: items for name, items in records.items() if items})
     return data
+
+
+def _step(step) -> dict:
+    data = {"from": step.from_status, "status": step.status}
+    _put(data, iteration=step.iteration.number if step.iteration else None)
+    data.update(reason=step.reason, actor=step.actor)
+    _put(data, by=_email(step.user_id))
+    data["at"] = step.at
+    return data
+
+
+def _in_order(model, suggestion: Suggestion) -> list:
+    """Comments or votes as the suggestion's page lists them: oldest first."""
+    return list(
+        db.session.scalars(
+            select(model)
+            .where(model.suggestion_id == suggestion.id)
+            .order_by(model.created_at, model.id)
+        )
+    )
 
 
 def _finance(pilot: Pilot) -> dict | None:

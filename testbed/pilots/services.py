@@ -349,7 +349,7 @@ def update_pilot(pilot: Pilot, fields: PilotFields, *, by: User) -> list[str]:
         )
     before = _pilot_state(pilot)
     new_partner = _apply(pilot, fields)
-    changes = _differences(before, _pilot_state(pilot))
+    changes = changes_between(before, _pilot_state(pilot))
     if new_partner is not None:
         _record_partner(new_partner, pilot, by)
     if changes:
@@ -442,7 +442,8 @@ def _pilot_state(pilot: Pilot) -> dict[str, str]:
     }
 
 
-def _differences(before: dict, after: dict) -> list[str]:
+def changes_between(before: dict, after: dict) -> list[str]:
+    """What changed, as 'field: old → new' lines (the lines an amendment keeps)."""
     return [
         f"{name}: {_text(before[name])} → {_text(after[name])}"
         for name in before
@@ -534,44 +535,87 @@ def update_hypothesis(
     hypothesis: Hypothesis, fields: HypothesisFields, *, by: User, reason: str = ""
 ) -> list[str]:
     """Change a hypothesis; once locked, only with a reason, kept as an amendment."""
-    pilot = hypothesis.pilot
     locked = hypothesis.locked_at is not None
     if locked and not reason.strip():
-        raise InvalidField(
-            "reason",
-            "observations exist, so the hypothesis is locked: say why it changes "
-            "(kept as an amendment)",
-        )
-    before = _hypothesis_state(hypothesis)
-    _set_hypothesis(pilot, hypothesis, fields, by)
-    after = _hypothesis_state(hypothesis)
-    changes = _differences(before, after)
+        raise InvalidField("reason", AMENDMENT_NEEDED)
+    before = hypothesis_state(hypothesis)
+    _set_hypothesis(hypothesis.pilot, hypothesis, fields, by)
+    after = hypothesis_state(hypothesis)
+    changes = changes_between(before, after)
     if not changes:
         return []
-    registration = hypothesis.registration
-    measured = ("metric", "predictor")
-    lock_if_observed(hypothesis, restated=any(before[n] != after[n] for n in measured))
-    if hypothesis.registration != registration:
-        changes.append(f"registration: {registration} → {hypothesis.registration}")
-    summary = f"{hypothesis.key}: {'; '.join(changes)}"
+    amendments = []
     if locked:
-        amendment = HypothesisAmendment(
-            user_id=by.id, actor=actor_name(by), reason=reason.strip(), changes="\n".join(changes)
+        amendments.append(
+            HypothesisAmendment(
+                user_id=by.id,
+                actor=actor_name(by),
+                reason=reason.strip(),
+                changes="\n".join(changes),
+            )
         )
-        hypothesis.amendments.append(amendment)
-        summary += f" (reason: {amendment.reason})"
-    pilot.touch()
+    record_hypothesis_change(
+        hypothesis,
+        changes,
+        amendments,
+        actor=actor_name(by),
+        user_id=by.id,
+        restated=measures_restated(before, after),
+    )
+    return changes
+
+
+AMENDMENT_NEEDED = (
+    "observations exist, so the hypothesis is locked: say why it changes (kept as an amendment)"
+)
+
+
+def record_hypothesis_change(
+    hypothesis: Hypothesis,
+    changes: list[str],
+    amendments: list[HypothesisAmendment],
+    *,
+    actor: str,
+    user_id: int | None = None,
+    restated: bool = False,
+) -> None:
+    """Put a change made to a hypothesis on record: the rule every way of changing one follows.
+
+    The pages, the API and ``testbed load`` all end here. Once the hypothesis
+    was locked (its observations began to arrive), the change stands only
+    with an amendment that says why; without one this raises
+    ``InvalidField('reason')`` and the caller rolls the change back. The
+    amendments are kept on the hypothesis and the change in the activity log.
+    ``restated`` says the change set its metric or predictor (see
+    ``lock_if_observed``).
+    """
+    locked = hypothesis.locked_at is not None
+    if locked and not any(amendment.reason.strip() for amendment in amendments):
+        raise InvalidField("reason", AMENDMENT_NEEDED)
+    registration = hypothesis.registration
+    lock_if_observed(hypothesis, restated=restated)
+    if hypothesis.registration != registration:
+        moved = f"registration: {registration} → {hypothesis.registration}"
+        changes = [*changes, moved]
+        for amendment in amendments:
+            amendment.changes = "\n".join(filter(None, (amendment.changes, moved)))
+    hypothesis.amendments.extend(amendments)
+    summary = f"{hypothesis.key}: {'; '.join(changes)}"
+    reasons = "; ".join(amendment.reason for amendment in amendments)
+    if locked:
+        summary += f" (reason: {reasons})"
+    hypothesis.pilot.touch()
+
     db.session.flush()
     record(
         "amended" if locked else "updated",
         "hypothesis",
-        actor=actor_name(by),
-        user_id=by.id,
+        actor=actor,
+        user_id=user_id,
         entity_id=hypothesis.id,
-        pilot_id=pilot.id,
+        pilot_id=hypothesis.pilot_id,
         summary=summary,
     )
-    return changes
 
 
 def _set_hypothesis(pilot: Pilot, hypothesis: Hypothesis, fields: HypothesisFields, by) -> None:
@@ -630,6 +674,11 @@ def metric_for(pilot: Pilot, choice: Metric | MetricDefinition, by: User) -> Met
     return metric
 
 
+def measures_restated(before: dict | None, after: dict) -> bool:
+    """Whether a change set the hypothesis' metric or predictor (a new one sets both)."""
+    return before is None or any(before[name] != after[name] for name in ("metric", "predictor"))
+
+
 def lock_if_observed(hypothesis: Hypothesis, *, restated: bool = False) -> None:
     """Lock a hypothesis whose metrics have data; stated after those data, it is exploratory.
 
@@ -652,7 +701,8 @@ def _observed(hypothesis: Hypothesis) -> bool:
     return bool(db.session.scalar(select(exists().where(Aggregate.metric_id.in_(metric_ids)))))
 
 
-def _hypothesis_state(hypothesis: Hypothesis) -> dict:
+def hypothesis_state(hypothesis: Hypothesis) -> dict:
+    """What a person may change in a hypothesis, as ``changes_between`` compares it."""
     state = {name: getattr(hypothesis, name) for name in HYPOTHESIS_FIELDS}
     state["metric"] = hypothesis.metric.key if hypothesis.metric else None
     state["predictor"] = hypothesis.predictor.key if hypothesis.predictor else None
