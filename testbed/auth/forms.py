@@ -1,6 +1,5 @@
 """Forms for signing in and for administering accounts and departments."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import (
     DataRequired,
@@ -21,6 +20,7 @@ from testbed.auth.services import (
     find_user,
     is_common_password,
 )
+from testbed.forms import WebForm
 
 ROLE_LABELS = {
     "innovation": "Innovation team: runs pilots, registers hypotheses, loads data",
@@ -31,7 +31,7 @@ ROLE_LABELS = {
 NO_DEPARTMENT = 0
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WebForm):
     email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     submit = SubmitField("Sign in")
@@ -63,7 +63,7 @@ def _password_field(
     )
 
 
-class AccountFields(FlaskForm):
+class AccountFields(WebForm):
     """Name, role and department, shared by creating and changing an account."""
 
     name = StringField(
@@ -119,7 +119,7 @@ class ChangeUserForm(AccountFields):
     submit = SubmitField("Save")
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(WebForm):
     password = _password_field("New password")
     confirm = PasswordField(
         "New password again",
@@ -128,7 +128,7 @@ class PasswordForm(FlaskForm):
     submit = SubmitField("Set the password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WebForm):
     """A signed-in user's own change of password."""
 
     current = PasswordField(
@@ -147,7 +147,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change the password")
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(WebForm):
     name = StringField(
         "Name",
         filters=[lambda text: text.strip() if text else text],
@@ -165,7 +165,7 @@ class DepartmentForm(FlaskForm):
             raise ValidationError("A department of this name exists already.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WebForm):
     """A button that changes something: only the CSRF token is checked."""
 
     submit = SubmitField("Confirm")
