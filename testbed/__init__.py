@@ -12,6 +12,7 @@ from testbed import database  # noqa: F401  (registers the SQLite connection set
 from testbed.config import from_environment
 from testbed.extensions import csrf, db, limiter, login_manager, migrate
 from testbed.logs import register_logging
+from testbed.routing import register_converters
 from testbed.security import register_security_headers
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     trust_proxies(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_security_headers(app)

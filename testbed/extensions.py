@@ -23,6 +23,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# The largest number every backend's integer column holds (PostgreSQL's integer is
+# 32 bits, SQLite's 64): ids and whole numbers from outside must stay within it.
+MAX_INT = 2**31 - 1
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()

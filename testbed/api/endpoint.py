@@ -160,9 +160,6 @@ def prepare(operation: Operation, path: dict[str, Any]) -> dict[str, Any]:
     if operation.permission:
         authorise(operation.permission)
     arguments = dict(path)
-    for name, converter in operation.path_parameters:
-        if converter == "int" and path[name] > schemas.MAX_INT:
-            raise ApiError(404, f"there is no such {name.removesuffix('_id')}")
     if operation.on_pilot:
         arguments["pilot"] = find_pilot(arguments.pop("slug"))
         g.api_pilot = arguments["pilot"]

@@ -1,13 +1,13 @@
 """Forms of the API token page."""
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from testbed.api.auth import MAX_NAME
+from testbed.forms import WebForm
 
 
-class TokenForm(FlaskForm):
+class TokenForm(WebForm):
     name = StringField(
         "Name",
         validators=[DataRequired("Name the token first."), Length(max=MAX_NAME)],
@@ -17,7 +17,7 @@ class TokenForm(FlaskForm):
     submit = SubmitField("Create token")
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(WebForm):
     """Only the CSRF token: revoking is a POST with nothing else to say."""
 
     submit = SubmitField("Revoke")

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from testbed.extensions import MAX_INT
 from testbed.pilots.models import (
     DESIGNS,
     DIRECTIONS,
@@ -37,8 +38,6 @@ from testbed.suggestions.services import MAX_TEXT
 # PostgreSQL refuses NUL characters in text; refusing them here keeps them out of the store.
 NO_NUL = r"^[^\x00]*$"
 KEY = r"^[A-Za-z0-9_-]+$"
-# Columns are 32-bit integers on PostgreSQL.
-MAX_INT = 2**31 - 1
 MAX_PER_PAGE = 200
 
 

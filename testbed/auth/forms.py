@@ -1,6 +1,5 @@
 """Forms for signing in and for administering accounts and departments."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import (
     DataRequired,
@@ -21,6 +20,7 @@ from testbed.auth.services import (
     find_user,
     is_common_password,
 )
+from testbed.forms import WebForm
 
 ROLE_LABELS = {
     "innovation": "Innovation team: runs pilots, registers hypotheses, loads data",
@@ -36,7 +36,7 @@ def _text_only(value):
     return value if isinstance(value, str) else None
 
 
-class LoginForm(FlaskForm):
+class LoginForm(WebForm):
     """Signing in, from the page's form or a script's JSON body: both are limited alike."""
 
     class Meta:
@@ -80,7 +80,7 @@ def _password_field(
     )
 
 
-class AccountFields(FlaskForm):
+class AccountFields(WebForm):
     """Name, role and department, shared by creating and changing an account."""
 
     name = StringField(
@@ -136,7 +136,7 @@ class ChangeUserForm(AccountFields):
     submit = SubmitField("Save")
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(WebForm):
     password = _password_field("New password")
     confirm = PasswordField(
         "New password again",
@@ -145,7 +145,7 @@ class PasswordForm(FlaskForm):
     submit = SubmitField("Set the password")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(WebForm):
     """A signed-in user's own change of password."""
 
     current = PasswordField(
@@ -164,7 +164,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change the password")
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(WebForm):
     name = StringField(
         "Name",
         filters=[lambda text: text.strip() if text else text],
@@ -182,7 +182,7 @@ class DepartmentForm(FlaskForm):
             raise ValidationError("A department of this name exists already.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WebForm):
     """A button that changes something: only the CSRF token is checked."""
 
     submit = SubmitField("Confirm")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FloatField,
@@ -27,6 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import HiddenInput
 
 from testbed.finance.services import MAX_HORIZON_YEARS, benefit_metric_taken, programme_named
+from testbed.forms import WebForm
 
 
 class TypedField:
@@ -79,7 +79,7 @@ class WholeNumberField(TypedField, IntegerField):
             raise ValueError("Enter a whole number, such as 2.") from None
 
 
-class PilotEdit(FlaskForm):
+class PilotEdit(WebForm):
     """Every edit of a pilot's case carries the version of the pilot it was made on."""
 
     version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
@@ -204,7 +204,7 @@ class DeleteForm(PilotEdit):
     submit = SubmitField("Delete")
 
 
-class ProgrammeForm(FlaskForm):
+class ProgrammeForm(WebForm):
     name = StringField(
         "Name",
         filters=[lambda text: text.strip() if text else text],
@@ -238,7 +238,7 @@ class ProgrammeForm(FlaskForm):
             raise ValidationError("A programme of this name exists already.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(WebForm):
     """A button that changes something: only the CSRF token is checked."""
 
     submit = SubmitField("Delete")

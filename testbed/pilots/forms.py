@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import request
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -34,6 +33,7 @@ from wtforms.validators import (
 from testbed.auth.models import Department
 from testbed.extensions import db
 from testbed.files.definition import KEY_PATTERN
+from testbed.forms import WebForm
 from testbed.pilots.library import LIBRARY, MetricDefinition, library_metric
 from testbed.pilots.models import (
     DESIGNS,
@@ -119,7 +119,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class VersionedForm(FlaskForm):
+class VersionedForm(WebForm):
     """A change to a pilot, carrying the pilot version the page was made from."""
 
     version = IntegerField(widget=widgets.HiddenInput(), validators=[InputRequired()])
@@ -128,7 +128,7 @@ class VersionedForm(FlaskForm):
         return self.version.data != pilot.version
 
 
-class PortfolioFilter(FlaskForm):
+class PortfolioFilter(WebForm):
     """The portfolio's filters, read from the query string."""
 
     class Meta:
@@ -602,5 +602,5 @@ class ConfirmUploadForm(VersionedForm):
     submit = SubmitField("Import these observations")
 
 
-class DiscardUploadForm(FlaskForm):
+class DiscardUploadForm(WebForm):
     submit = SubmitField("Discard")

@@ -324,6 +324,9 @@ STYLE = {
     # Text stays text: files stay small, the browser's own sans-serif draws it
     # and nothing (no font) is embedded or fetched.
     "svg.fonttype": "none",
+    # Every label is someone's text (metric names, units): drawn as typed, never
+    # read as mathtext, where "$x$" would be math and "$\bad{$" would fail the chart.
+    "text.parse_math": False,
     # Fixed ids, so the same chart renders to the same bytes.
     "svg.hashsalt": "testbed",
     "font.family": "sans-serif",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from testbed.auth.models import Department
+from testbed.forms import WebForm
 from testbed.pilots.models import Iteration
 from testbed.suggestions.models import STATUS_LABELS
 from testbed.suggestions.services import MAX_TEXT, TRANSITIONS
@@ -21,7 +21,7 @@ STEP_HINTS = {
 }
 
 
-class SuggestionForm(FlaskForm):
+class SuggestionForm(WebForm):
     text = TextAreaField(
         "Your suggestion",
         validators=[DataRequired("Write the suggestion first."), Length(max=MAX_TEXT)],
@@ -48,7 +48,7 @@ class SuggestionForm(FlaskForm):
         return self._departments.get(self.department.data)
 
 
-class CommentForm(FlaskForm):
+class CommentForm(WebForm):
     text = TextAreaField(
         "Your comment",
         validators=[DataRequired("Write a comment first."), Length(max=MAX_TEXT)],
@@ -58,13 +58,13 @@ class CommentForm(FlaskForm):
     submit = SubmitField("Add comment")
 
 
-class VoteForm(FlaskForm):
+class VoteForm(WebForm):
     """A vote or its withdrawal; ``back`` names the page to return to, from a fixed list."""
 
     back = HiddenField(default="suggestion", validators=[AnyOf(("list", "suggestion"))])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(WebForm):
     status = RadioField("Move it to", invalid_choice_message="Choose where it goes.")
     iteration = SelectField(
         "Iteration that adopted it",
