@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from testbed.audit import AuditEvent
 from testbed.auth.access import requires
 from testbed.extensions import db
+from testbed.files.limits import MAX_CELL_BYTES, MAX_COLUMNS
 from testbed.fragments import cached_html
 from testbed.pilots import services
 from testbed.pilots.forms import (
@@ -229,7 +230,15 @@ def upload(slug: str):
             form.file.errors.append(error.message)
         else:
             return redirect(url_for(".upload_preview", slug=slug, token=pending.token))
-    return render_template("pilots/upload.html", form=form, pilot=pilot)
+    return render_template(
+        "pilots/upload.html",
+        form=form,
+        pilot=pilot,
+        waiting=uploads.waiting_uploads(user()),
+        max_pending=uploads.MAX_PENDING,
+        max_columns=MAX_COLUMNS,
+        max_cell=MAX_CELL_BYTES,
+    )
 
 
 def pending_or_gone(pilot, token: str):
