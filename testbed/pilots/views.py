@@ -1,5 +1,7 @@
 """The portfolio, each pilot's overview, and the innovation team's forms."""
 
+from contextlib import closing
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -224,8 +226,10 @@ def upload(slug: str):
     if form.validate_on_submit():
         check_version(form, pilot)
         file = form.file.data
+        with closing(file):  # a large body waits in a temporary file until closed
+            data = file.read()
         try:
-            pending = uploads.store_upload(pilot, file.read(), file.filename, by=user())
+            pending = uploads.store_upload(pilot, data, file.filename, by=user())
         except InvalidField as error:
             form.file.errors.append(error.message)
         else:
@@ -294,7 +298,8 @@ def confirm_upload(slug: str, token: str):
         flash(f"Nothing was imported: {message}", "error")
         return redirect(url_for(".upload_preview", slug=slug, token=token))
     uploads.discard(pending)
-    flash(f"Imported {batch.rows:,} observations from {pending.filename}.", "success")
+    rows = "summary rows" if pending.kind == uploads.SUMMARIES else "observations"
+    flash(f"Imported {batch.rows:,} {rows} from {pending.filename}.", "success")
     return redirect(url_for(".pilot", slug=slug))
 
 

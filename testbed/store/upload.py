@@ -157,13 +157,15 @@ def refuse_over_limit(user: User, size: int) -> None:
         raise InvalidField(
             "file",
             f"you have {len(waiting)} upload{'s' if len(waiting) != 1 else ''} waiting "
-            f"({_megabytes(held)}: {names}); at most {MAX_PENDING} uploads of "
-            f"{_megabytes(MAX_PENDING_BYTES)} in all may wait per person. Import or discard "
+            f"({_size(held)}: {names}); at most {MAX_PENDING} uploads of "
+            f"{_size(MAX_PENDING_BYTES)} in all may wait per person. Import or discard "
             "one of them first (they are listed on the upload page); nothing was stored",
         )
 
 
-def _megabytes(size: int) -> str:
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{-(-size // 1024)} KB"
     return f"{size / 1024 / 1024:.1f} MB"
 
 
@@ -308,7 +310,7 @@ def _error_entry(error) -> dict:
     return {
         "line": error.line,
         "column": error.column,
-        "field": error.field,
+        "field": error.field and _clip(error.field, PREVIEW_CELL),
         "message": _clip(error.message, MAX_MESSAGE),
     }
 
