@@ -80,6 +80,7 @@ class Operation:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     csv_body: bool = False
+    csv_example: str = "metric,group,value\nwait,pilot,9.5\n"
     status: int = 200
     if_match: str | None = None  # "required" or "optional"
     headers: dict[str, dict] = field(default_factory=dict)

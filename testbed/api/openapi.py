@@ -158,7 +158,7 @@ def _request_body(operation: Operation, names: dict) -> dict:
     if operation.csv_body:
         content["text/csv"] = {
             "schema": {"type": "string"},
-            "example": "metric,group,value\nwait,pilot,9.5\n",
+            "example": operation.csv_example,
         }
     return {"required": True, "content": content}
 

@@ -176,6 +176,12 @@ class Partner(Answer):
     key_account_reason: str
 
 
+PILOT_SHARE = (
+    "The planned share of units in the pilot group, between 0 and 1, when units were "
+    "randomised: it enables the sample-ratio check. Null when there is no such plan."
+)
+
+
 class PilotCreate(Schema):
     name: free_text(200, 1)
     partner: PartnerIn
@@ -192,6 +198,7 @@ class PilotCreate(Schema):
     departments: list[free_text(120, 1)] = Field(
         default_factory=list, max_length=50, description="Names of existing departments."
     )
+    pilot_share: Share | None = Field(default=None, description=PILOT_SHARE)
 
 
 class PilotUpdate(Schema):
@@ -208,6 +215,7 @@ class PilotUpdate(Schema):
     end_date: date | None = None
     summary: free_text(10_000) = None
     departments: list[free_text(120, 1)] = Field(default=None, max_length=50)
+    pilot_share: Share | None = Field(default=None, description=PILOT_SHARE)
 
 
 class Pilot(Answer):
@@ -443,6 +451,27 @@ class ObservationIn(Schema):
 
 class ObservationList(RootModel[list[ObservationIn]]):
     """Observations as a JSON array: one object per row of an observations CSV file."""
+
+
+class SummaryIn(Schema):
+    """The summary of one group's observations, as one row of a summary CSV file."""
+
+    metric: identifier(80) = Field(
+        description="The key of one of the pilot's metrics (a mean or a proportion)."
+    )
+    group: one_of(GROUPS)
+    n: Positive = Field(description="How many observations the summary covers.")
+    mean: float = Field(description="Their mean; for a proportion, the share from 0 to 1.")
+    sd: Annotated[float, Field(ge=0)] = Field(
+        description="Their standard deviation, with n - 1 in the denominator."
+    )
+    period: one_of(PERIODS) | None = Field(
+        default=None, description="pre (before the pilot started) or post (when left out)."
+    )
+
+
+class SummaryList(RootModel[list[SummaryIn]]):
+    """Summaries as a JSON array: one object per row of a summary CSV file."""
 
 
 class Batch(Answer):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -19,7 +20,15 @@ from testbed.audit import record
 from testbed.auth.models import Department, User
 from testbed.extensions import db
 from testbed.files.errors import LoadError
-from testbed.files.tables import OBSERVATION_COLUMNS, parse_observations, scan_observations
+from testbed.files.limits import check_shape
+from testbed.files.tables import (
+    OBSERVATION_COLUMNS,
+    SUMMARY_COLUMNS,
+    parse_observations,
+    parse_summaries,
+    scan_observations,
+    scan_summaries,
+)
 from testbed.pilots import services as pilots
 from testbed.pilots.library import MetricDefinition
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Partner, Pilot
@@ -56,6 +65,7 @@ def create_pilot(body: schemas.PilotCreate, *, by: User) -> Pilot:
         end_date=body.end_date,
         summary=body.summary,
         departments=_departments(body.departments),
+        pilot_share=body.pilot_share,
     )
     return pilots.create_pilot(fields, by=by)
 
@@ -79,6 +89,7 @@ def update_pilot(pilot: Pilot, body: schemas.PilotUpdate, *, by: User) -> list[s
         departments=(
             _departments(body.departments) if "departments" in sent else tuple(pilot.departments)
         ),
+        pilot_share=body.pilot_share if "pilot_share" in sent else pilot.pilot_share,
     )
     return pilots.update_pilot(pilot, fields, by=by)
 
@@ -258,6 +269,20 @@ def push_observations(
     The same ``key`` with the same body gives back the batch stored the first
     time, so a retried push never doubles data; with another body it is refused.
     """
+    return _push(OBSERVATION_TABLE, pilot, data, rows, key=key, source=source, by=by)
+
+
+def push_summaries(
+    pilot: Pilot, data: bytes, rows: str | list[schemas.SummaryIn], *, key, source, by: User
+) -> tuple[ImportBatch, bool]:
+    """Store a batch of per-group summaries as ``push_observations`` stores observations.
+
+    They are checked and stored by the rules a pilot folder's summary.csv follows.
+    """
+    return _push(SUMMARY_TABLE, pilot, data, rows, key=key, source=source, by=by)
+
+
+def _push(table, pilot: Pilot, data: bytes, rows, *, key, source, by: User):
     digest = hashlib.sha256(data).hexdigest()
     if key is not None:
         earlier = _batch_with_key(pilot, key)
@@ -266,13 +291,24 @@ def push_observations(
                 raise Refused(
                     422,
                     f"the Idempotency-Key '{key}' was used for another body (batch "
-                    f"#{earlier.id}): use a new key for new observations",
+                    f"#{earlier.id}): use a new key for new {table.name}",
                 )
             return earlier, True
+    json_rows = not isinstance(rows, str)
+    text = as_csv(rows, table.columns) if json_rows else rows
+    _check_shape(data if not json_rows else text.encode("utf-8"))
     _refuse_duplicate(pilot, digest)
-    text, json_rows = (rows, False) if isinstance(rows, str) else (as_csv(rows), True)
-    _check_rows(pilot, text, json_rows)
-    return _store(pilot, text, digest, key=key, source=source, by=by), False
+    _check_rows(table, pilot, text, json_rows)
+    return _store(table, pilot, text, digest, key=key, source=source, by=by), False
+
+
+def _check_shape(data: bytes) -> None:
+    """Refuse a body far wider or longer-celled than the format before reading it."""
+    try:
+        check_shape(data, "body")
+    except LoadError as error:
+        detail = {"message": error.message, "line": error.line, "column": error.column}
+        raise Refused(422, f"nothing was stored: {error.message}", [detail]) from None
 
 
 def _batch_with_key(pilot: Pilot, key: str) -> ImportBatch | None:
@@ -299,14 +335,14 @@ def _refuse_duplicate(pilot: Pilot, digest: str) -> None:
         )
 
 
-def as_csv(rows: list[schemas.ObservationIn]) -> str:
-    """JSON observations as the CSV the loader reads, so both are checked by the same rules."""
+def as_csv(rows, columns: tuple[str, ...] = OBSERVATION_COLUMNS) -> str:
+    """JSON rows as the CSV the loader reads, so both are checked by the same rules."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(OBSERVATION_COLUMNS)
+    writer.writerow(columns)
     for row in rows:
         values = row.model_dump()
-        writer.writerow(_cell(values[name]) for name in OBSERVATION_COLUMNS)
+        writer.writerow(_cell(values[name]) for name in columns)
     return out.getvalue()
 
 
@@ -318,13 +354,13 @@ def _cell(value) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def _check_rows(pilot: Pilot, text: str, json_rows: bool) -> None:
+def _check_rows(table, pilot: Pilot, text: str, json_rows: bool) -> None:
     """Every bad cell, up to MAX_ERRORS; a CSV error names its line, a JSON one its item."""
     if "\x00" in text:
         raise Refused(422, "the body holds NUL characters: it is not CSV text")
     errors, count = [], 0
-    for line, values, problems in scan_observations("body", _lines(text), *_known(pilot)):
-        if values is not None and values["unit"] and len(values["unit"]) > UNIT_LENGTH:
+    for line, values, problems in table.scan("body", _lines(text), pilot):
+        if isinstance(values, dict) and values["unit"] and len(values["unit"]) > UNIT_LENGTH:
             message = f"a unit has at most {UNIT_LENGTH} characters"
             problems = [LoadError("body", message, line, None, "unit")]
         count += len(problems)
@@ -351,12 +387,12 @@ def _error(problem: LoadError, json_rows: bool) -> dict:
     return {**entry, "line": problem.line, "column": problem.column}
 
 
-def _store(pilot: Pilot, text: str, digest: str, *, key, source: str, by: User) -> ImportBatch:
+def _store(table, pilot: Pilot, text: str, digest: str, *, key, source, by: User) -> ImportBatch:
     writer = BatchWriter(pilot, "api", source, digest, idempotency_key=key, user_id=by.id)
-    writer.add_all(parse_observations("body", _lines(text), *_known(pilot)))
+    table.store(writer, text, pilot)
     batch = writer.finish()
     if not batch.rows:
-        raise Refused(422, "the body holds no observations: nothing was stored")
+        raise Refused(422, f"the body holds no {table.name}: nothing was stored")
     record(
         "imported",
         "observations",
@@ -364,9 +400,45 @@ def _store(pilot: Pilot, text: str, digest: str, *, key, source: str, by: User) 
         user_id=by.id,
         entity_id=batch.id,
         pilot_id=pilot.id,
-        summary=f"{batch.rows} rows from {source}",
+        summary=f"{batch.rows} {table.rows} from {source}",
     )
     return batch
+
+
+def _store_observations(writer: BatchWriter, text: str, pilot: Pilot) -> None:
+    writer.add_all(parse_observations("body", _lines(text), *_known(pilot)))
+
+
+def _store_summaries(writer: BatchWriter, text: str, pilot: Pilot) -> None:
+    for row in parse_summaries("body", _lines(text), _known(pilot)[0]):
+        writer.add_summary(*row)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A kind of CSV the API takes: its columns, how every row is checked, how it is stored."""
+
+    name: str
+    rows: str  # what the activity log calls its rows
+    columns: tuple[str, ...]
+    scan: Callable
+    store: Callable[[BatchWriter, str, Pilot], None]
+
+
+OBSERVATION_TABLE = Table(
+    "observations",
+    "rows",
+    OBSERVATION_COLUMNS,
+    lambda path, lines, pilot: scan_observations(path, lines, *_known(pilot)),
+    _store_observations,
+)
+SUMMARY_TABLE = Table(
+    "summaries",
+    "summary rows",
+    SUMMARY_COLUMNS,
+    lambda path, lines, pilot: scan_summaries(path, lines, _known(pilot)[0]),
+    _store_summaries,
+)
 
 
 def _known(pilot: Pilot) -> tuple[dict[str, Metric], set[int]]:

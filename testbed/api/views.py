@@ -416,16 +416,45 @@ def push_observations(pilot: Pilot, body):
     """A CSV body in the observations file format (see docs/experiments.md), or a JSON array
     with one object per row. Every row is checked first; one bad cell and nothing is stored,
     and the answer lists each problem with its line and column (CSV) or item index (JSON)."""
+    return _push(services.push_observations, pilot, body)
+
+
+@endpoint(
+    "POST",
+    "/pilots/<slug>/summaries",
+    summary="Push a batch of per-group summaries",
+    tag="observations",
+    response=schemas.Batch,
+    permission="observations.upload",
+    body=schemas.SummaryList,
+    csv_body=True,
+    csv_example="metric,group,n,mean,sd\nwait,pilot,120,9.5,3.1\n",
+    status=201,
+    headers=IDEMPOTENCY_KEY,
+    responses={
+        201: "The batch was stored.",
+        200: "This Idempotency-Key stored this same batch before: nothing new was stored.",
+    },
+)
+def push_summaries(pilot: Pilot, body):
+    """For reporting tools that export only summaries: a CSV body in the summary file format
+    (metric, group, n, mean, sd and optionally period; see docs/experiments.md), or a JSON
+    array with one object per row. Checked and stored as a pilot folder's summary.csv is; one
+    bad cell and nothing is stored, and the answer names each bad row's line and column (CSV)
+    or item index (JSON)."""
+    return _push(services.push_summaries, pilot, body)
+
+
+def _push(push, pilot: Pilot, body):
     key = request.headers.get("Idempotency-Key")
     if key is not None and not re.fullmatch(IDEMPOTENCY_PATTERN, key):
         message = "the Idempotency-Key must be 1 to 255 visible ASCII characters"
         raise ApiError(400, message, [{"message": message, "field": "Idempotency-Key"}])
     rows = body if isinstance(body, str) else body.root
-    user = api_user()
     source = f"API push with token '{api_token().name}'"[:255]
     with service_errors():
-        batch, replayed = services.push_observations(
-            pilot, request.get_data(), rows, key=key, source=source, by=user
+        batch, replayed = push(
+            pilot, request.get_data(), rows, key=key, source=source, by=api_user()
         )
     if replayed:
         return Reply(present.batch(batch), status=200)

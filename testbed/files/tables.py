@@ -50,6 +50,9 @@ SUMMARY_COLUMNS = ("metric", "group", "n", "mean", "sd", "period")
 SUMMARY_REQUIRED = ("metric", "group", "n", "mean", "sd")
 CHUNK_ROWS = 20_000
 UNIT_LENGTH = 120  # the width of the unit column
+ITERATION_DIGITS = 9  # iteration numbers are 32-bit integers in the store
+# Sums of a summary's n observations stay exact in floating point below this.
+MAX_N = 10**12
 
 
 class CellError(ValueError):
@@ -454,27 +457,73 @@ def _scan_row(path, line: int, row, header: Header, metrics, iterations):
     return dict(zip(OBSERVATION_FIELDS, values, strict=True)), []
 
 
-def read_summaries(path: Path, metrics: dict[str, Metric]) -> Iterator[tuple]:
-    """Yield checked (metric, group, period, n, mean, sd) rows of a summary CSV."""
+def read_summaries(
+    path: Path, metrics: dict[str, Metric], name: str | None = None
+) -> Iterator[tuple]:
+    """Yield checked (metric, group, period, n, mean, sd) rows of a summary CSV file.
+
+    Errors call the file ``name``, if not its path.
+    """
+    name = name or path
     with path.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.reader(stream)
         try:
-            header = Header(path, _first_row(path, reader), SUMMARY_COLUMNS, SUMMARY_REQUIRED)
-            for row in reader:
-                if not row:
-                    continue
-                _check_width(path, reader.line_num, row, header)
-                try:
-                    yield _summary_row(row, header, metrics)
-                except CellError as error:
-                    name = error.args[1]
-                    raise LoadError(
-                        path, error.args[0], reader.line_num, header.position[name] + 1, name
-                    ) from None
+            yield from parse_summaries(name, stream, metrics)
         except UnicodeDecodeError:
-            raise not_utf8(path) from None
+            raise not_utf8(path, str(name)) from None
+
+
+def parse_summaries(path, lines: Iterable[str], metrics: dict[str, Metric]) -> Iterator[tuple]:
+    """Yield checked summary rows from CSV text; raises LoadError at the first bad cell."""
+    for _line, values, errors in scan_summaries(path, lines, metrics):
+        if errors:
+            raise errors[0]
+        yield values
+
+
+def scan_summaries(
+    path, lines: Iterable[str], metrics: dict[str, Metric]
+) -> Iterator[tuple[int, tuple | None, list[LoadError]]]:
+    """Yield (line, row, errors) for every summary row, going on past bad rows.
+
+    ``row`` is (metric, group, period, n, mean, sd), or None when the row has
+    an error: its first bad cell, with line, column and field. A bad header
+    or unreadable CSV ends the scan.
+    """
+    reader = csv.reader(lines)
+    try:
+        names = _first_row(path, reader)
+    except LoadError as error:
+        yield 1, None, [error]
+        return
+    problems = header_problems(path, names, SUMMARY_COLUMNS, SUMMARY_REQUIRED)
+    if problems:
+        yield 1, None, problems
+        return
+    header = Header(path, names, SUMMARY_COLUMNS, SUMMARY_REQUIRED)
+    while True:
+        try:
+            row = next(reader, None)
         except csv.Error as error:
-            raise LoadError(path, f"not readable as CSV: {error}", reader.line_num) from None
+            line = reader.line_num
+            yield line, None, [LoadError(path, f"not readable as CSV: {error}", line)]
+            return
+        if row is None:
+            return
+        if row:
+            line = reader.line_num
+            yield line, *_scan_summary_row(path, line, row, header, metrics)
+
+
+def _scan_summary_row(path, line: int, row, header: Header, metrics):
+    if len(row) != len(header.names):
+        return None, [
+            LoadError(path, f"expected {len(header.names)} fields, found {len(row)}", line)
+        ]
+    try:
+        return _summary_row(row, header, metrics), []
+    except CellError as error:
+        name = error.args[1]
+        return None, [LoadError(path, error.args[0], line, header.position[name] + 1, name)]
 
 
 def _first_row(path, reader) -> list[str]:
@@ -564,8 +613,9 @@ def _summary_row(row, header: Header, metrics) -> tuple:
     group = _choice(header.cell(row, "group"), GROUPS, "group")
     period = _choice(header.cell(row, "period") or "post", PERIODS, "period")
     n_text = header.cell(row, "n")
-    if not (n_text.isascii() and n_text.isdigit()) or int(n_text) < 1:
-        raise CellError(f"'{n_text}' is not a whole number of observations (1 or more)", "n")
+    digits = n_text.isascii() and n_text.isdigit() and len(n_text) <= len(str(MAX_N))
+    if not digits or not 1 <= int(n_text) <= MAX_N:
+        raise CellError(f"'{n_text}' is not a whole number of observations (1 to {MAX_N:,})", "n")
     mean = _number(header.cell(row, "mean"), "mean")
     sd = _number(header.cell(row, "sd"), "sd")
     if sd < 0:
@@ -605,7 +655,8 @@ def _choice(text: str, choices: tuple[str, ...], name: str) -> str:
 def _iteration(text: str, iterations: set[int] | None) -> int | None:
     if not text:
         return None
-    if not (text.isascii() and text.isdigit()):
+    # More digits than any iteration has would also be more than int() reads.
+    if not (text.isascii() and text.isdigit()) or len(text) > ITERATION_DIGITS:
         raise CellError(f"'{text}' is not an iteration number", "iteration")
     number = int(text)
     if iterations is not None and number not in iterations:

@@ -50,6 +50,7 @@ from testbed.pilots.models import (
     Pilot,
 )
 from testbed.pilots.services import (
+    PILOT_SHARE_MESSAGE,
     HypothesisFields,
     IterationFields,
     NewPartner,
@@ -204,6 +205,13 @@ class PilotForm(VersionedForm):
         coerce=int,
         description="The departments that shape the pilot and may become its champions.",
     )
+    pilot_share = FloatField(
+        "Planned pilot share",
+        [Optional()],
+        description="When units (customers, sites, agents) were assigned to the pilot at "
+        "random: the share planned for the pilot group, such as 0.5. The results then check "
+        "that the groups came out in that ratio. Leave empty otherwise.",
+    )
     submit = SubmitField("Save pilot")
 
     def __init__(self, pilot: Pilot | None = None, **kwargs):
@@ -245,6 +253,7 @@ class PilotForm(VersionedForm):
             "end_date": pilot.end_date,
             "summary": pilot.summary,
             "departments": [d.id for d in pilot.departments],
+            "pilot_share": pilot.pilot_share,
         }
 
     def chosen_partner(self) -> Partner | NewPartner | None:
@@ -279,6 +288,10 @@ class PilotForm(VersionedForm):
         if field.data and start and field.data < start:
             raise ValidationError("the end date must not be before the start date")
 
+    def validate_pilot_share(self, field) -> None:
+        if field.data is not None and not 0 < field.data < 1:
+            raise ValidationError(PILOT_SHARE_MESSAGE)
+
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         self.key_account_chosen = self._key_account_chosen()
@@ -305,6 +318,7 @@ class PilotForm(VersionedForm):
             end_date=self.end_date.data,
             summary=self.summary.data or "",
             departments=tuple(db.session.get(Department, i) for i in self.departments.data or []),
+            pilot_share=self.pilot_share.data,
         )
 
 
@@ -590,7 +604,7 @@ class UploadForm(VersionedForm):
         "Observations file",
         [FileRequired("choose a CSV file to upload")],
         description="A CSV file saved as UTF-8, with a header row, in the same format as "
-        "observations.csv in a pilot folder.",
+        "observations.csv in a pilot folder, or as summary.csv (n, mean and sd per group).",
     )
     submit = SubmitField("Upload and check")
 

@@ -47,6 +47,7 @@ TRANSITIONS = {
     "abandoned": (),
 }
 START_STATUSES = ("draft", "active")
+PILOT_SHARE_MESSAGE = "the planned pilot share lies strictly between 0 and 1, such as 0.5"
 SLUG_LENGTH = 80
 # Addresses the pilot pages use themselves: /pilots/new is the form for a new pilot.
 RESERVED_SLUGS = frozenset({"new"})
@@ -276,6 +277,7 @@ class PilotFields:
     end_date: date | None = None
     summary: str = ""
     departments: tuple[Department, ...] = ()
+    pilot_share: float | None = None  # planned share of units in the pilot group
 
 
 def slug_for(name: str) -> str:
@@ -381,6 +383,8 @@ def _apply(pilot: Pilot, fields: PilotFields) -> Partner | None:
         raise InvalidField("name", "give the pilot a name")
     if fields.start_date and fields.end_date and fields.end_date < fields.start_date:
         raise InvalidField("end_date", "the end date must not be before the start date")
+    if fields.pilot_share is not None and not 0 < fields.pilot_share < 1:
+        raise InvalidField("pilot_share", PILOT_SHARE_MESSAGE)
     partner = _partner(fields)
     reason = fields.key_account_reason.strip()
     if partner.key_account:
@@ -394,6 +398,7 @@ def _apply(pilot: Pilot, fields: PilotFields) -> Partner | None:
     pilot.start_date, pilot.end_date = fields.start_date, fields.end_date
     pilot.summary = fields.summary.strip()
     pilot.departments = sorted(fields.departments, key=lambda d: d.name)
+    pilot.pilot_share = fields.pilot_share
     return None if isinstance(fields.partner, Partner) else partner
 
 
@@ -439,6 +444,7 @@ def _pilot_state(pilot: Pilot) -> dict[str, str]:
         "end date": _text(pilot.end_date),
         "summary": pilot.summary,
         "departments": ", ".join(d.name for d in pilot.departments),
+        "planned pilot share": pilot.pilot_share,
     }
 
 

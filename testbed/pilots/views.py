@@ -1,5 +1,7 @@
 """The portfolio, each pilot's overview, and the innovation team's forms."""
 
+from contextlib import closing
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from testbed.audit import AuditEvent
 from testbed.auth.access import requires
 from testbed.extensions import db
+from testbed.files.limits import MAX_CELL_BYTES, MAX_COLUMNS
 from testbed.fragments import cached_html
 from testbed.pilots import services
 from testbed.pilots.forms import (
@@ -225,13 +228,23 @@ def upload(slug: str):
     if form.validate_on_submit():
         check_version(form, pilot)
         file = form.file.data
+        with closing(file):  # a large body waits in a temporary file until closed
+            data = file.read()
         try:
-            pending = uploads.store_upload(pilot, file.read(), file.filename, by=user())
+            pending = uploads.store_upload(pilot, data, file.filename, by=user())
         except InvalidField as error:
             form.file.errors.append(error.message)
         else:
             return redirect(url_for(".upload_preview", slug=slug, token=pending.token))
-    return render_template("pilots/upload.html", form=form, pilot=pilot)
+    return render_template(
+        "pilots/upload.html",
+        form=form,
+        pilot=pilot,
+        waiting=uploads.waiting_uploads(user()),
+        max_pending=uploads.MAX_PENDING,
+        max_columns=MAX_COLUMNS,
+        max_cell=MAX_CELL_BYTES,
+    )
 
 
 def pending_or_gone(pilot, token: str):
@@ -287,7 +300,8 @@ def confirm_upload(slug: str, token: str):
         flash(f"Nothing was imported: {message}", "error")
         return redirect(url_for(".upload_preview", slug=slug, token=token))
     uploads.discard(pending)
-    flash(f"Imported {batch.rows:,} observations from {pending.filename}.", "success")
+    rows = "summary rows" if pending.kind == uploads.SUMMARIES else "observations"
+    flash(f"Imported {batch.rows:,} {rows} from {pending.filename}.", "success")
     return redirect(url_for(".pilot", slug=slug))
 
 

@@ -1,8 +1,12 @@
 """Observations uploaded from the browser: kept aside, previewed, then imported in one go.
 
+A file holds observations or per-group summaries (n, mean, sd), told apart by
+its header; both are checked by the readers a pilot folder's files go through.
 A pending upload is two files in the instance folder named by a random token
 (never by the client's file name): the CSV as sent, and a JSON note of who sent
-it for which pilot, its digest and the preview computed from it.
+it for which pilot, its digest and the preview computed from it. Each person
+may keep only a few uploads waiting, and a file is refused before it is stored
+when its shape is far from the format's (see ``testbed.files.limits``).
 """
 
 from __future__ import annotations
@@ -29,7 +33,13 @@ from testbed.audit import record
 from testbed.auth.models import User
 from testbed.extensions import db
 from testbed.files.errors import LoadError
-from testbed.files.tables import read_observations, scan_observations
+from testbed.files.limits import MAX_COLUMNS, check_shape
+from testbed.files.tables import (
+    read_observations,
+    read_summaries,
+    scan_observations,
+    scan_summaries,
+)
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import InvalidField, actor_name
 from testbed.store.models import ImportBatch
@@ -37,7 +47,15 @@ from testbed.store.services import BatchWriter
 
 MAX_ERRORS = 50
 PREVIEW_ROWS = 10
+PREVIEW_CELL = 80  # characters of a cell the preview shows
+MAX_MESSAGE = 300  # characters of a problem's message the preview keeps
 PENDING_HOURS = 24
+# What one person may keep waiting: a few files, and no more bytes in all than one
+# body of the largest size the server accepts (MAX_CONTENT_LENGTH).
+MAX_PENDING = 5
+MAX_PENDING_BYTES = 64 * 1024 * 1024
+OBSERVATIONS, SUMMARIES = "observations", "summaries"
+SUMMARY_MARKS = frozenset({"n", "mean", "sd"})
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
@@ -64,6 +82,7 @@ class PendingUpload:
     size: int
     uploaded_at: float
     preview: Preview | None = None
+    kind: str = OBSERVATIONS  # or SUMMARIES
 
     @property
     def path(self) -> Path:
@@ -92,24 +111,62 @@ def client_filename(name: str | None) -> str:
 
 
 def store_upload(pilot: Pilot, data: bytes, filename: str, *, by: User) -> PendingUpload:
-    """Keep an uploaded file aside and check it; raises InvalidField for an unusable file."""
+    """Keep an uploaded file aside and check it; raises InvalidField for an unusable file.
+
+    Nothing is stored for a file refused here.
+    """
     text = decode_csv(data)
+    name = client_filename(filename)
+    try:
+        check_shape(data, name)
+    except LoadError as error:
+        raise InvalidField("file", f"{error.message}: nothing was stored") from None
     digest = hashlib.sha256(data).hexdigest()
     refuse_duplicate(pilot, digest)
     _remove_stale()
+    refuse_over_limit(by, len(data))
     pending = PendingUpload(
         token=secrets.token_urlsafe(24),
         pilot_id=pilot.id,
         user_id=by.id,
-        filename=client_filename(filename),
+        filename=name,
         digest=digest,
         size=len(data),
         uploaded_at=time.time(),
+        kind=kind_of(text),
     )
     pending.path.write_bytes(data)
-    pending.preview = build_preview(pilot, pending.filename, text, pending.path)
+    pending.preview = build_preview(pilot, name, text, pending.path, pending.kind)
     pending.save()
     return pending
+
+
+def kind_of(text: str) -> str:
+    """SUMMARIES for a header of the summaries format (n, mean, sd, no value), else OBSERVATIONS."""
+    header = next(iter(_readable_rows(text, 1)), [])
+    names = {name.strip().lower() for name in header}
+    return SUMMARIES if SUMMARY_MARKS & names and "value" not in names else OBSERVATIONS
+
+
+def refuse_over_limit(user: User, size: int) -> None:
+    """Refuse a new upload while the person keeps MAX_PENDING uploads, or too many bytes."""
+    waiting = pending_uploads_of(user)
+    held = sum(pending.size for pending in waiting)
+    if waiting and (len(waiting) >= MAX_PENDING or held + size > MAX_PENDING_BYTES):
+        names = ", ".join(pending.filename for pending in waiting)
+        raise InvalidField(
+            "file",
+            f"you have {len(waiting)} upload{'s' if len(waiting) != 1 else ''} waiting "
+            f"({_size(held)}: {names}); at most {MAX_PENDING} uploads of "
+            f"{_size(MAX_PENDING_BYTES)} in all may wait per person. Import or discard "
+            "one of them first (they are listed on the upload page); nothing was stored",
+        )
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{-(-size // 1024)} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def decode_csv(data: bytes) -> str:
@@ -129,7 +186,7 @@ def decode_csv(data: bytes) -> str:
             "file",
             f"line {line} is not UTF-8 text: save the file as 'CSV UTF-8' and upload it again",
         ) from None
-    first = text.splitlines()[0] if text else ""
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     if "metric" not in first.lower() or "," not in first:
         raise InvalidField(
             "file",
@@ -155,25 +212,40 @@ def refuse_duplicate(pilot: Pilot, digest: str) -> None:
         )
 
 
-def build_preview(pilot: Pilot, filename: str, text: str, path: Path | None = None) -> Preview:
+def build_preview(
+    pilot: Pilot, filename: str, text: str, path: Path | None = None, kind: str = OBSERVATIONS
+) -> Preview:
     """Check every row without writing anything; keep up to MAX_ERRORS errors.
 
-    With the file's ``path``, a file without errors is counted by the import's
-    own fast reader; only a file with errors is scanned row by row, which
-    reports every bad cell rather than the first.
+    With the file's ``path``, a file of observations without errors is counted
+    by the import's own fast reader; only a file with errors is scanned row by
+    row, which reports every bad cell rather than the first. For summaries a
+    cell counts the observations they summarise (their n). The preview keeps
+    at most PREVIEW_ROWS rows of at most MAX_COLUMNS cells, each cut to
+    PREVIEW_CELL characters.
     """
     metrics = {metric.key: metric for metric in pilot.metrics}
     iterations = {iteration.number for iteration in pilot.iterations}
     preview = Preview(version=pilot.version)
-    cells = None if path is None else _count_cells(path, filename, metrics, iterations)
-    if cells is None:
-        cells = _scan(preview, filename, text, metrics, iterations)
-    preview.rows = sum(cells.values())
+    if kind == SUMMARIES:
+        cells = _scan_summaries(preview, filename, text, metrics)
+    else:
+        cells = None if path is None else _count_cells(path, filename, metrics, iterations)
+        if cells is None:
+            cells = _scan(preview, filename, text, metrics, iterations)
+        preview.rows = sum(cells.values())
     preview.cells = [(*key, count) for key, count in sorted(cells.items())]
-    rows = _readable_rows(text, PREVIEW_ROWS + 1)
+    rows = [
+        [_clip(cell, PREVIEW_CELL) for cell in row[:MAX_COLUMNS]]
+        for row in _readable_rows(text, PREVIEW_ROWS + 1)
+    ]
     preview.header = rows[0] if rows else []
     preview.first_rows = list(enumerate(rows[1:], start=2))
     return preview
+
+
+def _clip(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _count_cells(path: Path, filename: str, metrics, iterations) -> Counter | None:
@@ -197,12 +269,29 @@ def _scan(preview: Preview, filename: str, text: str, metrics, iterations) -> Co
     cells: Counter = Counter()
     for _line, values, errors in scan_observations(filename, _lines(text), metrics, iterations):
         if errors:
-            preview.error_count += len(errors)
-            room = MAX_ERRORS - len(preview.errors)
-            preview.errors.extend(_error_entry(error) for error in errors[:room])
+            _keep_errors(preview, errors)
             continue
         cells[(values["metric"].key, values["group"], values["period"])] += 1
     return cells
+
+
+def _scan_summaries(preview: Preview, filename: str, text: str, metrics) -> Counter:
+    """Observations summarised per (metric, group, period); bad rows' errors into ``preview``."""
+    cells: Counter = Counter()
+    for _line, row, errors in scan_summaries(filename, _lines(text), metrics):
+        if errors:
+            _keep_errors(preview, errors)
+            continue
+        metric, group, period, n, _mean, _sd = row
+        cells[(metric.key, group, period)] += n
+        preview.rows += 1
+    return cells
+
+
+def _keep_errors(preview: Preview, errors: list[LoadError]) -> None:
+    preview.error_count += len(errors)
+    room = MAX_ERRORS - len(preview.errors)
+    preview.errors.extend(_error_entry(error) for error in errors[:room])
 
 
 def _readable_rows(text: str, count: int) -> list[list[str]]:
@@ -221,8 +310,8 @@ def _error_entry(error) -> dict:
     return {
         "line": error.line,
         "column": error.column,
-        "field": error.field,
-        "message": error.message,
+        "field": error.field and _clip(error.field, PREVIEW_CELL),
+        "message": _clip(error.message, MAX_MESSAGE),
     }
 
 
@@ -233,19 +322,46 @@ def pending_upload(token: str, pilot: Pilot, user: User) -> PendingUpload | None
     note = upload_folder() / f"{token}.json"
     if not note.is_file():
         return None
-    fields = json.loads(note.read_text(encoding="utf-8"))
-    fields["preview"] = Preview(**fields["preview"]) if fields.get("preview") else None
-    pending = PendingUpload(**fields)
+    pending = _read_note(note)
     if pending.pilot_id != pilot.id or pending.user_id != user.id or not pending.path.is_file():
         return None
     return pending
+
+
+def pending_uploads_of(user: User) -> list[PendingUpload]:
+    """This person's uploads waiting to be imported or discarded, oldest first."""
+    waiting = []
+    for note in upload_folder().glob("*.json"):
+        if not TOKEN_PATTERN.match(note.stem):
+            continue
+        with suppress(OSError, ValueError, TypeError):  # gone meanwhile, or not a note of ours
+            pending = _read_note(note)
+            if pending.user_id == user.id and pending.path.is_file():
+                waiting.append(pending)
+    return sorted(waiting, key=lambda pending: pending.uploaded_at)
+
+
+def waiting_uploads(user: User) -> list[tuple[PendingUpload, Pilot]]:
+    """This person's waiting uploads with the pilot each is for, for the upload page."""
+    waiting = pending_uploads_of(user)
+    ids = {pending.pilot_id for pending in waiting}
+    pilots = {p.id: p for p in db.session.scalars(select(Pilot).where(Pilot.id.in_(ids)))}
+    return [
+        (pending, pilots[pending.pilot_id]) for pending in waiting if pending.pilot_id in pilots
+    ]
+
+
+def _read_note(note: Path) -> PendingUpload:
+    fields = json.loads(note.read_text(encoding="utf-8"))
+    fields["preview"] = Preview(**fields["preview"]) if fields.get("preview") else None
+    return PendingUpload(**fields)
 
 
 def refresh_preview(pending: PendingUpload, pilot: Pilot) -> Preview:
     """The preview, checked again if the pilot changed since (a metric added, say)."""
     if pending.preview is None or pending.preview.version != pilot.version:
         text = pending.path.read_bytes().decode("utf-8-sig")
-        pending.preview = build_preview(pilot, pending.filename, text, pending.path)
+        pending.preview = build_preview(pilot, pending.filename, text, pending.path, pending.kind)
         pending.save()
     return pending.preview
 
@@ -263,10 +379,15 @@ def import_upload(pending: PendingUpload, pilot: Pilot, *, by: User) -> ImportBa
         idempotency_key=pending.token,
         user_id=by.id,
     )
-    writer.add_all(read_observations(pending.path, metrics, iterations, name=pending.filename))
+    if pending.kind == SUMMARIES:
+        for row in read_summaries(pending.path, metrics, name=pending.filename):
+            writer.add_summary(*row)
+    else:
+        writer.add_all(read_observations(pending.path, metrics, iterations, name=pending.filename))
     batch = writer.finish()
     if not batch.rows:
-        raise InvalidField("file", "the file holds no observations: nothing to import")
+        raise InvalidField("file", f"the file holds no {pending.kind}: nothing to import")
+    rows = "summary rows" if pending.kind == SUMMARIES else "rows"
     record(
         "imported",
         "observations",
@@ -274,7 +395,7 @@ def import_upload(pending: PendingUpload, pilot: Pilot, *, by: User) -> ImportBa
         user_id=by.id,
         entity_id=batch.id,
         pilot_id=pilot.id,
-        summary=f"{batch.rows} rows from {pending.filename} (uploaded)",
+        summary=f"{batch.rows} {rows} from {pending.filename} (uploaded)",
     )
     return batch
 

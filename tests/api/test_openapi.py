@@ -55,12 +55,31 @@ def test_every_reference_resolves(document):
 
 def test_request_schemas_are_the_validating_models(document):
     components = document["components"]["schemas"]
-    for model in (schemas.PilotCreate, schemas.HypothesisCreate, schemas.ObservationIn):
+    for model in (
+        schemas.PilotCreate,
+        schemas.HypothesisCreate,
+        schemas.ObservationIn,
+        schemas.SummaryIn,
+    ):
         generated = model.model_json_schema(ref_template="#/components/schemas/{model}")
         generated.pop("$defs", None)
         assert components[model.__name__] == generated
     body = document["paths"]["/pilots/{slug}/observations"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "text/csv"}
+
+
+def test_summaries_are_pushed_as_csv_or_json_and_documented_so(document):
+    push = document["paths"]["/pilots/{slug}/summaries"]["post"]
+    body = push["requestBody"]["content"]
+    assert set(body) == {"application/json", "text/csv"}
+    assert body["text/csv"]["example"].startswith("metric,group,n,mean,sd\n")
+    listed = document["components"]["schemas"]["SummaryList"]
+    assert listed["items"] == {"$ref": "#/components/schemas/SummaryIn"}
+    assert {"200", "201", "409", "415", "422"} <= set(push["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in push["parameters"])
+    assert push["x-permission"] == "observations.upload"
+    pilot = document["components"]["schemas"]["PilotUpdate"]["properties"]
+    assert "pilot_share" in pilot
 
 
 def test_errors_and_conflicts_are_documented(document):

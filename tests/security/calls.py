@@ -26,6 +26,11 @@ def observations_csv(w: World) -> Call:
     return Call(f"/api/v1/pilots/{w.slug}/observations", data=rows, content_type="text/csv")
 
 
+def summaries_csv(w: World) -> Call:
+    rows = f"metric,group,n,mean,sd\nwait,pilot,{w.next() + 1},9.5,2.5\n"
+    return Call(f"/api/v1/pilots/{w.slug}/summaries", data=rows, content_type="text/csv")
+
+
 def upload_file(w: World) -> Call:
     rows = f"metric,group,value,iteration\nwait,pilot,{w.next()},1\n"
     data = {"version": w.version, "file": (io.BytesIO(rows.encode()), "more.csv")}
@@ -250,6 +255,7 @@ REQUESTS = {
     ("api.move_suggestion", "POST"): lambda w, owner: Call(
         in_api(w, f"/suggestions/{w.suggestion().id}/moves"), json={"status": "under_review"}),
     ("api.push_observations", "POST"): lambda w, owner: observations_csv(w),
+    ("api.push_summaries", "POST"): lambda w, owner: summaries_csv(w),
     ("api.list_batches", "GET"): lambda w, owner: Call(in_api(w, "/batches")),
     ("api.get_batch", "GET"): lambda w, owner: Call(in_api(w, f"/batches/{w.batch().id}")),
     ("api.get_results", "GET"): lambda w, owner: Call(in_api(w, "/results")),
