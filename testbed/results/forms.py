@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 
-from flask_wtf import FlaskForm
 from wtforms import FloatField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from analysis.planning import DESIGNS
+from testbed.forms import WebForm
 
 KINDS = [SelectChoice("mean", "A mean (or a ratio)"), SelectChoice("proportion", "A proportion")]
 DESIGN_LABELS = {
@@ -47,7 +47,7 @@ class Within:
         return f"Must lie in {left}{self.low:g}, {self.high:g}{right}."
 
 
-class PlanningForm(FlaskForm):
+class PlanningForm(WebForm):
     """Read from the query string: the page changes nothing, so it needs no CSRF token."""
 
     class Meta:
