@@ -11,8 +11,10 @@ decides (docs/statistics.md has the table):
 4. a guardrail was breached: iterate when every primary hypothesis improved
    (the gain is real, its side effect must go), else stop; never scale;
 5. a primary hypothesis has too little data to be tested: not enough evidence yet;
-6. every primary hypothesis improved: scale only when every guardrail holds;
-   with no guardrail, or one not yet shown to hold, not enough evidence yet;
+6. every primary hypothesis improved: scale only when every guardrail holds
+   and every primary hypothesis was stated before its data (confirmatory);
+   with no guardrail, one not yet shown to hold, or an exploratory primary
+   hypothesis, not enough evidence yet;
 7. a primary hypothesis shows no detectable change: iterate when the pilot has
    the data to detect the smallest change worth acting on, else not enough
    evidence yet.
@@ -86,7 +88,7 @@ def decide(report: dict) -> dict:
             "too little data to be tested.",
         )
     if every_improved:
-        return _improved(guardrails, improved)
+        return _improved(guardrails, improved, _exploratory(results))
     return _unchanged(
         [r for r in results if r["role"] == "primary" and primaries[r["hypothesis"]] == "unchanged"]
     )
@@ -103,7 +105,7 @@ def _breached(breached: list[str], every_improved: bool, improved: str) -> dict:
     return _decision("stop", f"Stop: {were} and not every primary hypothesis {improved}.")
 
 
-def _improved(guardrails: dict, improved: str) -> dict:
+def _improved(guardrails: dict, improved: str, exploratory: list[str]) -> dict:
     unshown = guardrails["unshown"]
     if guardrails["state"] == "none":
         return _decision(
@@ -116,6 +118,13 @@ def _improved(guardrails: dict, improved: str) -> dict:
             "insufficient",
             f"Not enough evidence yet: every primary hypothesis {improved}, but "
             f"{_guardrail(unshown)} {_verb(unshown, 'is', 'are')} not yet shown to hold.",
+        )
+    if exploratory:
+        return _decision(
+            "insufficient",
+            f"Not enough evidence yet: every primary hypothesis {improved}, but "
+            f"{_primary(exploratory)} {_verb(exploratory, 'was', 'were')} stated after "
+            "its data (exploratory): confirm it in a new iteration before scaling.",
         )
     return _decision(
         "scale",
@@ -196,6 +205,15 @@ def _improved_phrase(results: list[dict]) -> str:
 
 def _decision(recommendation: str, rule: str) -> dict:
     return {"recommendation": recommendation, "rule": rule}
+
+
+def _exploratory(results: list[dict]) -> list[str]:
+    """Primary hypotheses stated after their data: what they found has yet to be confirmed."""
+    return [
+        r["hypothesis"]
+        for r in results
+        if r["role"] == "primary" and r.get("registration") == "exploratory"
+    ]
 
 
 def _keys(primaries: dict[str, str], found: str) -> list[str]:

@@ -165,7 +165,16 @@ TABLE = [
         False,
         "scale",
         "Scale: every primary hypothesis improved significantly and every guardrail held.",
-        id="6c-scale",
+        id="6d-scale",
+    ),
+    pytest.param(
+        [primary(), primary("H2", registration="exploratory"), guardrail()],
+        False,
+        "insufficient",
+        "Not enough evidence yet: every primary hypothesis improved, but primary hypothesis "
+        "H2 was stated after its data (exploratory): confirm it in a new iteration before "
+        "scaling.",
+        id="6c-exploratory-primary",
     ),
     pytest.param(
         [primary(), primary("H2", "powered"), guardrail()],
