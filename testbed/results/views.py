@@ -94,9 +94,8 @@ def chart(slug: str, name: str):
     response = make_response(svg)
     response.mimetype = "image/svg+xml"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    # The address stays the same when the pilot changes: browsers must ask again,
-    # and an unchanged version costs them a 304.
-    response.headers["Cache-Control"] = "private, no-cache"
+    # Like every private answer the chart is sent with no-store (testbed/security.py);
+    # a client that still asks conditionally for an unchanged version gets a 304.
     response.set_etag(f"{pilot.id}-{pilot.version}-{name}")
     return response.make_conditional(request)
 
