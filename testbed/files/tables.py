@@ -416,29 +416,11 @@ def scan_observations(
     each ``ObservationChunk`` field to the row's checked value, or is None
     when the row has errors. A bad header or unreadable CSV ends the scan.
     """
-    reader = csv.reader(lines)
-    try:
-        names = _first_row(path, reader)
-    except LoadError as error:
-        yield 1, None, [error]
-        return
-    problems = header_problems(path, names, OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
-    if problems:
-        yield 1, None, problems
-        return
-    header = Header(path, names, OBSERVATION_COLUMNS, OBSERVATION_REQUIRED)
-    while True:
-        try:
-            row = next(reader, None)
-        except csv.Error as error:
-            line = reader.line_num
-            yield line, None, [LoadError(path, f"not readable as CSV: {error}", line)]
-            return
-        if row is None:
-            return
-        if row:
-            line = reader.line_num
-            yield line, *_scan_row(path, line, row, header, metrics, iterations)
+
+    def check(line: int, row: list[str], header: Header):
+        return _scan_row(path, line, row, header, metrics, iterations)
+
+    yield from _scan(path, lines, OBSERVATION_COLUMNS, OBSERVATION_REQUIRED, check)
 
 
 def _scan_row(path, line: int, row, header: Header, metrics, iterations):
@@ -489,17 +471,26 @@ def scan_summaries(
     an error: its first bad cell, with line, column and field. A bad header
     or unreadable CSV ends the scan.
     """
+
+    def check(line: int, row: list[str], header: Header):
+        return _scan_summary_row(path, line, row, header, metrics)
+
+    yield from _scan(path, lines, SUMMARY_COLUMNS, SUMMARY_REQUIRED, check)
+
+
+def _scan(path, lines: Iterable[str], columns, required, check) -> Iterator[tuple]:
+    """Yield (line, *check(line, row, header)) for every row; a bad header or CSV ends it."""
     reader = csv.reader(lines)
     try:
         names = _first_row(path, reader)
     except LoadError as error:
         yield 1, None, [error]
         return
-    problems = header_problems(path, names, SUMMARY_COLUMNS, SUMMARY_REQUIRED)
+    problems = header_problems(path, names, columns, required)
     if problems:
         yield 1, None, problems
         return
-    header = Header(path, names, SUMMARY_COLUMNS, SUMMARY_REQUIRED)
+    header = Header(path, names, columns, required)
     while True:
         try:
             row = next(reader, None)
@@ -511,7 +502,7 @@ def scan_summaries(
             return
         if row:
             line = reader.line_num
-            yield line, *_scan_summary_row(path, line, row, header, metrics)
+            yield line, *check(line, row, header)
 
 
 def _scan_summary_row(path, line: int, row, header: Header, metrics):
