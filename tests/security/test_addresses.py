@@ -44,8 +44,10 @@ def walk(w: World, converter: type, value: str) -> dict[tuple[str, str], int]:
     adapter = w.app.url_map.bind("localhost")
     for endpoint, method, rule, name in routes_with(w.app, converter):
         client, call = prepare(w, (endpoint, method), "admin", w.people["admin"])
-        _, values = adapter.match(call.path, method=method)
-        call.path = address(rule.rule, {key: str(v) for key, v in values.items()} | {name: value})
+        path, question, query = call.path.partition("?")
+        _, values = adapter.match(path, method=method)
+        values = {key: str(v) for key, v in values.items()} | {name: value}
+        call.path = address(rule.rule, values) + question + query
         before = row_counts()
         answers[(method, call.path)] = deliver(client, method, call).status_code
         db.session.rollback()
