@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import ImmutableMultiDict
 from wtforms import Field, IntegerField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
@@ -40,6 +43,35 @@ def refuse_numbers_past_the_columns(_form, field: Field) -> None:
         raise StopValidation(f"Enter a whole number from {-MAX_INT:,} to {MAX_INT:,}.")
 
 
+def json_fields(body) -> list[tuple[str, str]]:
+    """A JSON body's fields as a posted form would send them: names with text values.
+
+    A posted form holds only text; a JSON body may be a list, a number, or hold nulls,
+    nested objects or numbers. Numbers become their text (as a form field would send
+    them), true becomes "y" (a ticked box), and what no form field could send is left
+    out, so the field reads as not given and its own checks say so.
+    """
+    if not isinstance(body, dict):
+        return []
+    fields = []
+    for name, value in body.items():
+        for item in value if isinstance(value, list) else [value]:
+            text = _as_form_text(item)
+            if text is not None:
+                fields.append((str(name), text))
+    return fields
+
+
+def _as_form_text(value) -> str | None:
+    if isinstance(value, bool):
+        return "y" if value else None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    return None
+
+
 class WebForm(FlaskForm):
     """Every page's form: before a field's own checks that may look things up, the field is
     refused if it holds a control character or a whole number past the integer columns.
@@ -47,7 +79,16 @@ class WebForm(FlaskForm):
     A text or a number that no column can hold would otherwise reach the database, which
     fails the whole request (PostgreSQL refuses NUL and integers past 2**31 - 1, SQLite's
     driver numbers past 2**63) or keeps characters nobody can see.
+
+    Flask-WTF reads a JSON body as readily as a posted form; its fields are read as a
+    posted form's would be (``json_fields``), so no body shape can fail the request.
     """
+
+    class Meta:
+        def wrap_formdata(self, form, formdata):
+            if formdata is _Auto and request.is_json and request.method != "GET":
+                return ImmutableMultiDict(json_fields(request.get_json(silent=True)))
+            return super().wrap_formdata(form, formdata)
 
     def validate(self, extra_validators=None) -> bool:
         # Extra validators run after those the field was declared with (which never

@@ -31,26 +31,11 @@ ROLE_LABELS = {
 NO_DEPARTMENT = 0
 
 
-def _text_only(value):
-    # A JSON body may hold a number, a list or an object where a posted form holds text.
-    return value if isinstance(value, str) else None
-
-
 class LoginForm(WebForm):
     """Signing in, from the page's form or a script's JSON body: both are limited alike."""
 
-    class Meta:
-        def wrap_formdata(self, form, formdata):
-            try:
-                return super().wrap_formdata(form, formdata)
-            except (TypeError, ValueError):
-                # A JSON body that is not an object of fields holds nothing to read.
-                return None
-
-    email = EmailField("E-mail", filters=[_text_only], validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(
-        "Password", filters=[_text_only], validators=[DataRequired(), Length(max=256)]
-    )
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
     submit = SubmitField("Sign in")
 
 
