@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import request
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import ImmutableMultiDict
-from wtforms import Field, IntegerField, StringField, TextAreaField
+from wtforms import DecimalField, Field, FloatField, IntegerField, StringField, TextAreaField
 from wtforms.validators import StopValidation
 
 from testbed.extensions import MAX_INT
@@ -72,9 +74,18 @@ def _as_form_text(value) -> str | None:
     return None
 
 
+def refuse_numbers_that_are_not_finite(_form, field: Field) -> None:
+    # float() reads "inf", "nan" and "1e999" as numbers, which no statistic can use and
+    # PostgreSQL's numeric columns refuse.
+    number = field.data if isinstance(field, FloatField | DecimalField) else None
+    if number is not None and not math.isfinite(number):
+        raise StopValidation("Enter a finite number, such as 0.05 or 12.5.")
+
+
 class WebForm(FlaskForm):
     """Every page's form: before a field's own checks that may look things up, the field is
-    refused if it holds a control character or a whole number past the integer columns.
+    refused if it holds a control character, a whole number past the integer columns, or a
+    number that is not finite.
 
     A text or a number that no column can hold would otherwise reach the database, which
     fails the whole request (PostgreSQL refuses NUL and integers past 2**31 - 1, SQLite's
@@ -94,6 +105,10 @@ class WebForm(FlaskForm):
         # Extra validators run after those the field was declared with (which never
         # query) and before the form's validate_<field> methods (which may).
         given = extra_validators or {}
-        checks = (refuse_control_characters, refuse_numbers_past_the_columns)
+        checks = (
+            refuse_control_characters,
+            refuse_numbers_past_the_columns,
+            refuse_numbers_that_are_not_finite,
+        )
         extra = {name: [*checks, *given.get(name, ())] for name in self._fields}
         return super().validate(extra)
