@@ -112,3 +112,8 @@ class WebForm(FlaskForm):
         )
         extra = {name: [*checks, *given.get(name, ())] for name in self._fields}
         return super().validate(extra)
+
+
+def page_status(form: FlaskForm) -> int:
+    """The status of a form's page: 200 when shown, 422 when it comes back refused."""
+    return 422 if form.is_submitted() else 200

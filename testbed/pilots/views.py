@@ -11,6 +11,7 @@ from testbed.audit import AuditEvent
 from testbed.auth.access import requires
 from testbed.extensions import db
 from testbed.files.limits import MAX_CELL_BYTES, MAX_COLUMNS
+from testbed.forms import page_status
 from testbed.fragments import cached_html
 from testbed.pilots import services
 from testbed.pilots.forms import (
@@ -109,7 +110,7 @@ def new_pilot():
         else:
             flash(f"Pilot {pilot.name} created. Next: register its hypotheses.", "success")
             return redirect(url_for(".pilot", slug=pilot.slug))
-    return render_template("pilots/pilot_form.html", form=form, pilot=None)
+    return render_template("pilots/pilot_form.html", form=form, pilot=None), page_status(form)
 
 
 @blueprint.get("/pilots/<slug>")
@@ -146,7 +147,7 @@ def edit_pilot(slug: str):
         else:
             flash("Pilot saved." if changes else "Nothing changed.", "success")
             return redirect(url_for(".pilot", slug=pilot.slug))
-    return render_template("pilots/pilot_form.html", form=form, pilot=pilot)
+    return render_template("pilots/pilot_form.html", form=form, pilot=pilot), page_status(form)
 
 
 @blueprint.route("/pilots/<slug>/hypotheses/new", methods=["GET", "POST"])
@@ -166,9 +167,10 @@ def new_hypothesis(slug: str):
         else:
             flash(f"Hypothesis {hypothesis.key} registered.", "success")
             return redirect(url_for(".pilot", slug=pilot.slug, _anchor="hypotheses"))
-    return render_template(
+    page = render_template(
         "pilots/hypothesis_form.html", form=form, pilot=pilot, hypothesis=None, library=LIBRARY
     )
+    return page, page_status(form)
 
 
 @blueprint.route("/pilots/<slug>/hypotheses/<key>/edit", methods=["GET", "POST"])
@@ -193,13 +195,14 @@ def edit_hypothesis(slug: str, key: str):
             amended = "Amendment recorded" if hypothesis.locked_at else "Hypothesis saved"
             flash(f"{amended}: {'; '.join(changes)}." if changes else "Nothing changed.", "success")
             return redirect(url_for(".pilot", slug=pilot.slug, _anchor=f"hypothesis-{key}"))
-    return render_template(
+    page = render_template(
         "pilots/hypothesis_form.html",
         form=form,
         pilot=pilot,
         hypothesis=hypothesis,
         library=LIBRARY,
     )
+    return page, page_status(form)
 
 
 @blueprint.route("/pilots/<slug>/iterations/new", methods=["GET", "POST"])
@@ -217,7 +220,7 @@ def new_iteration(slug: str):
         else:
             flash(f"Iteration {iteration.number} logged.", "success")
             return redirect(url_for(".pilot", slug=pilot.slug, _anchor="iterations"))
-    return render_template("pilots/iteration_form.html", form=form, pilot=pilot)
+    return render_template("pilots/iteration_form.html", form=form, pilot=pilot), page_status(form)
 
 
 @blueprint.route("/pilots/<slug>/observations/upload", methods=["GET", "POST"])
@@ -236,7 +239,7 @@ def upload(slug: str):
             form.file.errors.append(error.message)
         else:
             return redirect(url_for(".upload_preview", slug=slug, token=pending.token))
-    return render_template(
+    page = render_template(
         "pilots/upload.html",
         form=form,
         pilot=pilot,
@@ -245,6 +248,7 @@ def upload(slug: str):
         max_columns=MAX_COLUMNS,
         max_cell=MAX_CELL_BYTES,
     )
+    return page, page_status(form)
 
 
 def pending_or_gone(pilot, token: str):

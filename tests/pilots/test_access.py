@@ -11,23 +11,23 @@ from tests.pilots.conftest import OBSERVATIONS
 ROLES = ("innovation", "department_head", "finance", "admin")
 MAY_EDIT = {"innovation", "admin"}
 
-# (method, path, who may, status for those who may)
+# (method, path, who may, status for those who may: 422 for a form posted empty)
 ROUTES = [
     ("GET", "/", set(ROLES), 200),
     ("GET", "/pilots/new", MAY_EDIT, 200),
-    ("POST", "/pilots/new", MAY_EDIT, 200),
+    ("POST", "/pilots/new", MAY_EDIT, 422),
     ("GET", "/pilots/reminders", set(ROLES), 200),
     ("GET", "/pilots/reminders/activity", set(ROLES), 200),
     ("GET", "/pilots/reminders/edit", MAY_EDIT, 200),
-    ("POST", "/pilots/reminders/edit", MAY_EDIT, 200),
+    ("POST", "/pilots/reminders/edit", MAY_EDIT, 422),
     ("GET", "/pilots/reminders/hypotheses/new", MAY_EDIT, 200),
-    ("POST", "/pilots/reminders/hypotheses/new", MAY_EDIT, 200),
+    ("POST", "/pilots/reminders/hypotheses/new", MAY_EDIT, 422),
     ("GET", "/pilots/reminders/hypotheses/H1/edit", MAY_EDIT, 200),
-    ("POST", "/pilots/reminders/hypotheses/H1/edit", MAY_EDIT, 200),
+    ("POST", "/pilots/reminders/hypotheses/H1/edit", MAY_EDIT, 422),
     ("GET", "/pilots/reminders/iterations/new", MAY_EDIT, 200),
-    ("POST", "/pilots/reminders/iterations/new", MAY_EDIT, 200),
+    ("POST", "/pilots/reminders/iterations/new", MAY_EDIT, 422),
     ("GET", "/pilots/reminders/observations/upload", MAY_EDIT, 200),
-    ("POST", "/pilots/reminders/observations/upload", MAY_EDIT, 200),
+    ("POST", "/pilots/reminders/observations/upload", MAY_EDIT, 422),
     ("GET", "/pilots/reminders/observations/upload/{token}", MAY_EDIT, 200),
     ("POST", "/pilots/reminders/observations/upload/{token}", MAY_EDIT, 302),
     ("POST", "/pilots/reminders/observations/upload/{token}/discard", MAY_EDIT, 302),

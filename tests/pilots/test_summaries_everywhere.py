@@ -229,7 +229,7 @@ def test_the_planned_pilot_share_is_set_in_the_edit_form(client, login, pilots):
         "pilot_share": "0.4",
     }
     refused = client.post(f"/pilots/{pilot.slug}/edit", data={**form, "pilot_share": "1.5"})
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "The planned pilot share lies strictly between 0 and 1" in refused.text
 
     saved = client.post(f"/pilots/{pilot.slug}/edit", data=form)

@@ -93,7 +93,7 @@ def test_a_slug_is_taken_from_the_name_unless_given(client, login):
     again = client.post(
         "/pilots/new", data=new_pilot_form(slug="calls", new_partner_name="Other clinic")
     )
-    assert again.status_code == 200
+    assert again.status_code == 422
     assert "another pilot has the address" in text(again).lower()
     assert [p.slug for p in db.session.scalars(select(Pilot))] == ["calls"]
 
@@ -104,7 +104,7 @@ def test_without_a_reason_a_key_account_brings_back_the_form_with_a_warning(clie
     db.session.commit()
     login("innovation")
     response = client.post("/pilots/new", data=new_pilot_form(partner=str(key.id)))
-    assert response.status_code == 200
+    assert response.status_code == 422
     page = text(response)
     assert 'class="key-account shown"' in page
     assert "This partner is a key account." in page
@@ -123,7 +123,7 @@ def test_without_a_reason_a_key_account_brings_back_the_form_with_a_warning(clie
 def test_an_impossible_status_change_is_refused_next_to_the_field(client, login, fresh_pilot):
     login("innovation")
     response = client.post("/pilots/fresh/edit", data=edit_form(fresh_pilot, status="draft"))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Not a valid choice" in text(response)
     db.session.expire_all()
     assert fresh_pilot.status == "active"
@@ -170,7 +170,7 @@ def test_register_upload_lock_and_amend_a_hypothesis(client, login, fresh_pilot)
     change = hypothesis_form(fresh_pilot, alpha="0.01")
     del change["key"]
     refused = client.post("/pilots/fresh/hypotheses/H1/edit", data=change)
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "Say why the hypothesis changes" in text(refused)
     db.session.expire_all()
     assert hypothesis.alpha == 0.05
@@ -228,7 +228,7 @@ def test_a_confirmed_upload_is_imported_exactly_once(client, login, fresh_pilot,
     assert list((instance_folder / "uploads").iterdir()) == []
 
     resent = send_file(client, fresh_pilot, OBSERVATIONS, name="copy.csv")
-    assert resent.status_code == 200
+    assert resent.status_code == 422
     assert "This exact file was imported already" in text(resent)
     assert count(Observation) == 6
 
@@ -267,7 +267,7 @@ def test_a_file_that_is_not_utf8_csv_is_refused_next_to_the_file_field(client, l
     response = client.post(
         "/pilots/fresh/observations/upload", data=data, content_type="multipart/form-data"
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Line 3 is not UTF-8 text" in text(response)
 
 
@@ -319,7 +319,7 @@ def test_an_iteration_that_fails_leaves_suggestions_as_they_were(
             "suggestions": [str(adopted.id)],
         },
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "the pilot has an iteration 1 already" in text(response).lower()
     assert count(Iteration) == 1
     assert db.session.get(Suggestion, adopted.id).status == "accepted"

@@ -83,7 +83,7 @@ def test_a_body_far_from_the_format_is_refused_on_the_form_and_nothing_stored(
     before = batches()
     response = upload(innovator, loaded_pilot, data)
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert b"has-error" in response.data
     # The form puts a capital at the start of the message.
     assert f"{message}: nothing was stored".capitalize() in response.text
@@ -153,7 +153,7 @@ def test_a_person_keeps_only_a_few_uploads_waiting(app, innovator, loaded_pilot,
     assert len(kept) == 2 * uploads.MAX_PENDING  # each: the file and its note
 
     refused = upload(innovator, loaded_pilot, waiting_file(99))
-    assert refused.status_code == 200 and b"has-error" in refused.data
+    assert refused.status_code == 422 and b"has-error" in refused.data
     assert f"You have {uploads.MAX_PENDING} uploads waiting" in refused.text
     assert "Import or discard one of them first" in refused.text
     assert stored_files(instance) == kept
@@ -181,7 +181,7 @@ def test_the_bytes_a_person_keeps_waiting_are_limited_too(
     kept = stored_files(instance)
 
     refused = upload(innovator, loaded_pilot, big.replace(b"9.5", b"8.5"))
-    assert refused.status_code == 200
+    assert refused.status_code == 422
     assert "You have 1 upload waiting (3 KB: observations.csv)" in refused.text
     assert "at most 5 uploads of 4 KB in all may wait per person" in refused.text
     assert stored_files(instance) == kept
