@@ -105,19 +105,28 @@ def effect_text(result: dict, metric: Metric) -> str:
     )
 
 
+# A hypothesis stated after its data could have been chosen because of them: what it
+# found is a lead for a new iteration to confirm, and the sentence says so where it is read.
+EXPLORATORY = " (exploratory: stated after its data, a lead to confirm, not evidence)"
+
+
+def _qualified(word: str, result: dict) -> str:
+    return word + EXPLORATORY if result.get("registration") == "exploratory" else word
+
+
 def _frequentist(found: str, result: dict, metric: Metric) -> str:
     if found == "unchanged":
         return f"No detectable change in {metric.name}: {effect_text(result, metric)}."
     moved = "went up" if _estimate(result) > 0 else "went down"
-    word = "Improved" if found == "improved" else "Worse"
+    word = _qualified("Improved" if found == "improved" else "Worse", result)
     return f"{word}: {metric.name} {moved}; {effect_text(result, metric)}."
 
 
 def _bayesian(found: str, result: dict, metric: Metric) -> str:
     chance = result["chance_to_beat_baseline"]
     lead = {
-        "improved": f"Improved: {chance:.0%} chance",
-        "worse": f"Worse: only {chance:.0%} chance",
+        "improved": f"{_qualified('Improved', result)}: {chance:.0%} chance",
+        "worse": f"{_qualified('Worse', result)}: only {chance:.0%} chance",
         "unchanged": f"No detectable change yet: {chance:.0%} chance",
     }[found]
     return (

@@ -17,6 +17,7 @@ from testbed.files.loader import load_path
 from testbed.models import Hypothesis, Pilot
 from testbed.results import services
 from testbed.results.services import analyse_pilot
+from testbed.results.verdicts import EXPLORATORY, outcome, verdict
 
 PILOT_TOML = """\
     name = "Knowledge base"
@@ -247,3 +248,24 @@ def test_the_openapi_document_describes_the_registration(client):
         field = components[name]["properties"]["registration"]
         assert field["enum"] == ["confirmatory", "exploratory"]
         assert "registration" in components[name]["required"]
+
+
+def test_an_exploratory_finding_says_it_is_a_lead_where_its_verdict_is_read(registered_late):
+    # H4 is the same satisfaction test whichever way it was registered: only the wording of
+    # a finding changes, never the numbers or the outcome the decision reads.
+    results = by_key(analyse_pilot(registered_late, "holm"))
+    late = results["H4"]
+    metric = next(h.metric for h in registered_late.hypotheses if h.key == "H4")
+    as_confirmatory = {**late, "registration": "confirmatory", "p_value_adjusted": late["p_value"]}
+    found = outcome(late)
+    sentence, plain = verdict(late, metric), verdict(as_confirmatory, metric)
+    if found in ("improved", "worse"):
+        assert sentence.startswith(found.title() + EXPLORATORY + ":")
+        assert sentence.replace(EXPLORATORY, "") == plain
+    else:
+        assert sentence == plain
+    forced = {**late, "p_value": 1e-9, "absolute": {**late["absolute"], "estimate": 1.0}}
+    assert outcome(forced) == "improved"
+    assert verdict(forced, metric).startswith("Improved (exploratory: stated after its data")
+    confirmed = {**forced, "registration": "confirmatory", "p_value_adjusted": 1e-9}
+    assert verdict(confirmed, metric).startswith("Improved: ")
