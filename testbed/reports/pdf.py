@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import current_app, render_template, url_for
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from testbed.pilots.models import Pilot
 from testbed.reports.formats import report_formats
@@ -27,27 +25,37 @@ STYLESHEETS = ("css/base.css", "css/reports.css")
 DENSITIES = ("normal", "compact", "dense")
 
 
-class ReportFetcher(URLFetcher):
-    """Serves the prepared resources by address; refuses, and remembers, everything else."""
+def report_fetcher(resources: dict[str, tuple[bytes, str]]):
+    """A WeasyPrint fetcher that serves ``resources`` by address and refuses everything else.
 
-    def __init__(self, resources: dict[str, tuple[bytes, str]]):
-        super().__init__(allowed_protocols=(), allow_redirects=False)
-        self.resources = resources
-        self.refused: list[str] = []
+    WeasyPrint is imported here, not with the application: it loads Pango
+    and HarfBuzz, which only the PDF needs.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    def fetch(self, url, headers=None):
-        found = self.resources.get(url)
-        if found is None:
-            self.refused.append(url)
-            raise ValueError(f"a report fetches nothing but its own stylesheets and chart: {url}")
-        body, mimetype = found
-        return URLFetcherResponse(url, body, {"Content-Type": mimetype})
+    class ReportFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols=(), allow_redirects=False)
+            self.resources = resources
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            found = self.resources.get(url)
+            if found is None:
+                self.refused.append(url)
+                raise ValueError(f"a report fetches only its own stylesheets and chart: {url}")
+            body, mimetype = found
+            return URLFetcherResponse(url, body, {"Content-Type": mimetype})
+
+    return ReportFetcher()
 
 
 def summary_pdf(pilot: Pilot, with_returns: bool) -> tuple[bytes, int]:
     """The summary as PDF bytes, and how many pages it took (one for every demo pilot)."""
+    from weasyprint import HTML
+
     content = pilot_summary(pilot, with_returns)
-    fetcher = ReportFetcher(resources(pilot, bool(content["forest"])))
+    fetcher = report_fetcher(resources(pilot, bool(content["forest"])))
     for density in DENSITIES:
         html = render_template(
             "reports/document.html", density=density, fmt=report_formats(), **content
