@@ -10,10 +10,19 @@ from html import unescape
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+from flask import render_template
 from pypdf import PdfReader
+from sqlalchemy import select
+from weasyprint import HTML
 
+from testbed.extensions import db
+from testbed.files.loader import load_path
+from testbed.pilots.models import Pilot
 from testbed.reports import pdf
+from testbed.reports.formats import report_formats
+from testbed.reports.summary import pilot_summary
 from testbed.results.services import report_for
+from tests.conftest import MINIMAL_TOML
 from tests.reports.conftest import largest
 
 A4 = (595.28, 841.89)  # points: 210 × 297 mm
@@ -74,22 +83,20 @@ def test_every_demo_pilot_fits_one_a4_page(demo_pilots, client, login):
         assert float(box.height) == pytest.approx(A4[1], abs=1), pilot.slug
 
 
+def drawn_at(pilot: Pilot, density: str):
+    """The summary laid out at one density, and the fetcher it used."""
+    content = pilot_summary(pilot, with_returns=True)
+    html = render_template(
+        "reports/document.html", density=density, fmt=report_formats(), **content
+    )
+    fetcher = pdf.report_fetcher(pdf.resources(pilot, bool(content["forest"])))
+    return HTML(string=html, base_url=pdf.ORIGIN + "/", url_fetcher=fetcher).render(), fetcher
+
+
 def test_the_largest_demo_pilot_fits_at_the_normal_density(demo_pilots, app):
     # The denser steps are for pilots larger than the demo: the demo itself needs none.
-    pilot = largest(demo_pilots)
     with app.test_request_context():
-        from flask import render_template
-        from weasyprint import HTML
-
-        from testbed.reports.formats import report_formats
-        from testbed.reports.summary import pilot_summary
-
-        content = pilot_summary(pilot, with_returns=True)
-        html = render_template(
-            "reports/document.html", density="normal", fmt=report_formats(), **content
-        )
-        fetcher = pdf.report_fetcher(pdf.resources(pilot, True))
-        document = HTML(string=html, base_url=pdf.ORIGIN + "/", url_fetcher=fetcher).render()
+        document, fetcher = drawn_at(largest(demo_pilots), "normal")
     assert len(document.pages) == 1
     assert fetcher.refused == []
 
@@ -186,3 +193,39 @@ def test_a_page_linking_elsewhere_fetches_nothing_and_says_so(loopback, app):
     HTML(string=page, base_url=pdf.ORIGIN + "/", url_fetcher=fetcher).render()
     assert Recorder.seen == []
     assert sorted(fetcher.refused) == [f"{loopback}/x.css", f"{loopback}/x.png"]
+
+
+def many_hypotheses(count: int) -> str:
+    """MINIMAL_TOML's pilot with ``count`` more primary hypotheses, each a long statement."""
+    statement = "Reminders sent the day before lower the failure-to-attend rate " * 2
+    return "".join(
+        f"""
+    [[hypotheses]]
+    key = "P{n}"
+    statement = "{statement.strip()} ({n})."
+    metric = "{"fta" if n % 2 else "wait"}"
+    role = "primary"
+    """
+        for n in range(count)
+    )
+
+
+def test_a_pilot_without_results_or_finance_still_gets_its_page(loaded_pilot, client, login):
+    # No financial case, no forest plot (too few observations for intervals on every line).
+    login("finance")
+    reader = read_pdf(client.get(f"/pilots/{loaded_pilot.slug}/summary.pdf"))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert "No financial case yet" in text
+    assert loaded_pilot.name in text
+
+
+def test_a_pilot_larger_than_the_demo_is_set_denser_to_keep_one_page(app, write_pilot):
+    load_path(write_pilot(pilot__toml=MINIMAL_TOML + many_hypotheses(9)))
+    db.session.commit()
+    pilot = db.session.scalar(select(Pilot))
+    with app.test_request_context():
+        normal, _ = drawn_at(pilot, "normal")
+        document, pages = pdf.summary_pdf(pilot, with_returns=True)
+    assert len(normal.pages) > 1  # too much for one page at the normal size
+    assert pages == 1 == len(PdfReader(io.BytesIO(document)).pages)
