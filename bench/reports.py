@@ -1,7 +1,7 @@
 """Benchmark: building the reports of the largest demo pilot (the most hypotheses).
 
-The demo pilots of ``experiments/`` are loaded into a fresh SQLite file (in a new
-temporary folder, with the chart cache beside it); then,
+The demo pilots of ``experiments/`` are loaded into a fresh SQLite file (in a
+temporary folder removed afterwards, with the chart cache beside it); then,
 in one process and a request context with a signed-in finance user's rights:
 
 - summary PDF: ``testbed.reports.pdf.summary_pdf`` (WeasyPrint), first call
@@ -19,13 +19,19 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import describe_machine  # noqa: E402
+from run import describe_machine
+from sqlalchemy import select
+
+from testbed import PROJECT_ROOT, create_app
+from testbed.extensions import db
+from testbed.files.loader import load_path
+from testbed.finance import comparison
+from testbed.pilots.models import Pilot
+from testbed.reports import pdf, workbook
 
 
 def timed(make) -> tuple[float, object]:
@@ -38,17 +44,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory(prefix="testbed-bench-reports-") as folder:
+        measure(Path(folder), runs)
 
-    from sqlalchemy import select
 
-    from testbed import PROJECT_ROOT, create_app
-    from testbed.extensions import db
-    from testbed.files.loader import load_path
-    from testbed.finance import comparison
-    from testbed.pilots.models import Pilot
-    from testbed.reports import pdf, workbook
-
-    folder = Path(tempfile.mkdtemp(prefix="testbed-bench-reports-"))
+def measure(folder: Path, runs: int) -> None:
     app = create_app(
         {
             "SECRET_KEY": "benchmark",
@@ -75,6 +75,8 @@ def main() -> None:
                 timed(lambda: workbook.portfolio_workbook(comparison.portfolio()))
                 for _ in range(runs)
             ]
+        db.session.remove()
+        db.engine.dispose()
     print(f"pilot: {pilot.slug} ({len(pilot.hypotheses)} hypotheses), {runs} runs each")
     print(f"summary PDF, first call      {first:7.2f} s  ({pages} page, {len(document):,} bytes)")
     print(f"summary PDF, median          {statistics.median(warm):7.2f} s")
