@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import numbers
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -93,10 +94,11 @@ def write(cell, value, number_format: str | None = None):
         return cell
     if isinstance(value, bool):
         cell.value = value
-    elif isinstance(value, int | float):
+    elif isinstance(value, numbers.Number):
+        # Decimal and numpy numbers too, written as plain numbers.
         if not math.isfinite(value):
             return cell
-        cell.value = value
+        cell.value = value if isinstance(value, int) else float(value)
         if number_format:
             cell.number_format = number_format
     elif isinstance(value, date):

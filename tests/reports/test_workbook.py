@@ -8,8 +8,10 @@ import re
 import shutil
 import subprocess
 import zipfile
+from decimal import Decimal
 from html import unescape
 
+import numpy as np
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
@@ -200,6 +202,9 @@ def test_a_formula_assigned_as_text_is_written_as_a_string_not_a_formula():
     assert workbook.write(sheet["A4"], float("nan")).value is None
     assert workbook.write(sheet["A5"], -1.5, "0.0").value == -1.5  # a figure stays a number
     assert not sheet["A5"].quotePrefix
+    assert sheet["A5"].data_type == "n" and sheet["A5"].number_format == "0.0"
+    assert workbook.write(sheet["A6"], Decimal("2.5")).value == 2.5
+    assert workbook.write(sheet["A7"], np.float64(0.25)).data_type == "n"
 
 
 def test_the_portfolio_workbook_lists_every_pilot_with_a_case(demo_pilots, client, login):
