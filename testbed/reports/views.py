@@ -8,7 +8,6 @@ from testbed.auth.access import can, requires
 from testbed.finance import comparison
 from testbed.finance.export import file_name
 from testbed.pilots.services import pilot_or_404
-from testbed.reports import workbook
 from testbed.reports.formats import report_formats
 from testbed.reports.pdf import summary_pdf as draw_summary_pdf
 from testbed.reports.summary import pilot_summary
@@ -16,6 +15,8 @@ from testbed.reports.summary import pilot_summary
 blueprint = Blueprint("reports", __name__)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# WeasyPrint and openpyxl are imported by the views that need them, so that the
+# application starts (and `testbed serve` answers) without loading either.
 
 
 @blueprint.get("/pilots/<slug>/summary")
@@ -37,6 +38,8 @@ def summary_pdf(slug: str):
 @blueprint.get("/pilots/<slug>/results.xlsx")
 @requires("pilot.view")
 def pilot_workbook(slug: str):
+    from testbed.reports import workbook  # openpyxl loads with the first download, not the app
+
     pilot = pilot_or_404(slug)
     book = workbook.pilot_workbook(pilot, with_returns=can("finance.view"))
     return attachment(book, XLSX, file_name("results", pilot.slug, suffix=".xlsx"))
@@ -45,6 +48,8 @@ def pilot_workbook(slug: str):
 @blueprint.get("/finance/portfolio.xlsx")
 @requires("finance.view")
 def portfolio_workbook():
+    from testbed.reports import workbook
+
     book = workbook.portfolio_workbook(comparison.portfolio())
     return attachment(book, XLSX, file_name("finance-portfolio", suffix=".xlsx"))
 
