@@ -72,8 +72,8 @@ def register_blueprints(app: Flask) -> None:
     from testbed.finance.views import blueprint as finance
     from testbed.health import blueprint as health
     from testbed.pilots.views import blueprint as pilots
-    from testbed.results.decision import RECOMMENDATIONS
     from testbed.reports.views import blueprint as reports
+    from testbed.results.decision import RECOMMENDATIONS
     from testbed.results.views import blueprint as results
     from testbed.suggestions.views import blueprint as suggestions
 
