@@ -72,11 +72,12 @@ def register_blueprints(app: Flask) -> None:
     from testbed.finance.views import blueprint as finance
     from testbed.health import blueprint as health
     from testbed.pilots.views import blueprint as pilots
+    from testbed.reports.views import blueprint as reports
     from testbed.results.decision import RECOMMENDATIONS
     from testbed.results.views import blueprint as results
     from testbed.suggestions.views import blueprint as suggestions
 
-    for blueprint in (health, auth, admin, pilots, results, suggestions, finance, api):
+    for blueprint in (health, auth, admin, pilots, results, reports, suggestions, finance, api):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["recommendations"] = RECOMMENDATIONS

@@ -52,10 +52,10 @@ def csv_text(header: list[str], rows: list[list]) -> str:
     return buffer.getvalue()
 
 
-def file_name(*parts: str) -> str:
+def file_name(*parts: str, suffix: str = ".csv") -> str:
     """A download name of letters, digits, dashes and underscores only, dated today."""
     stem = "-".join(["testbed", *parts, date.today().isoformat()])
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem) + ".csv"
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem) + suffix
 
 
 PORTFOLIO_HEADER = [

@@ -142,6 +142,10 @@ REQUESTS = {
         on_pilot(w, f"/observations/upload/{w.pending_upload(owner)}/discard")),
     ("results.results", "GET"): lambda w, owner: Call(on_pilot(w, "/results")),
     ("results.chart", "GET"): lambda w, owner: Call(on_pilot(w, "/charts/forest.svg")),
+    ("reports.summary", "GET"): lambda w, owner: Call(on_pilot(w, "/summary")),
+    ("reports.summary_pdf", "GET"): lambda w, owner: Call(on_pilot(w, "/summary.pdf")),
+    ("reports.pilot_workbook", "GET"): lambda w, owner: Call(on_pilot(w, "/results.xlsx")),
+    ("reports.portfolio_workbook", "GET"): lambda w, owner: Call("/finance/portfolio.xlsx"),
     ("results.planning", "GET"): lambda w, owner: Call(
         on_pilot(w, "/planning?minimum_effect=2&sd=5&weekly_per_group=30")),
     ("suggestions.pilot_suggestions", "GET"): lambda w, owner: Call(on_pilot(w, "/suggestions")),

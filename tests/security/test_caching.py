@@ -50,6 +50,27 @@ def test_every_csv_download_is_never_stored(world: World):
         assert is_never_stored(download), route
 
 
+def report_routes(app, slug: str) -> list[str]:
+    """Every GET address of the application that answers with a PDF or a workbook."""
+    return [
+        rule.rule.replace("<slug>", slug)
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.rule.endswith((".pdf", ".xlsx"))
+    ]
+
+
+def test_every_report_download_is_an_attachment_never_stored(world: World):
+    client = signed_in(world.app, world.people["department_head"])
+    routes = report_routes(world.app, world.slug)
+    assert len(routes) >= 3, routes
+    for route in routes:
+        download = client.get(route)
+        assert download.status_code == 200, route
+        disposition = download.headers["Content-Disposition"]
+        assert disposition.startswith('attachment; filename="testbed-'), route
+        assert is_never_stored(download), route
+
+
 def test_a_chart_of_results_is_never_stored(world: World):
     client = signed_in(world.app, world.people["department_head"])
     chart = client.get(f"/pilots/{world.slug}/charts/forest.svg")
