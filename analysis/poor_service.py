@@ -76,7 +76,7 @@ def stated_total(costs: Sequence[Estimate]) -> Estimate:
 
 
 def checked_range(value, stated_range, name: str) -> tuple[float, float]:
-    """``(low, high)`` of a value that is finite and at least zero; its own value without a range."""
+    """``(low, high)`` of a finite value of at least zero; the value itself without a range."""
     if not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
         raise ValueError(f"the {name} must be a finite number of at least zero, got {value!r}")
     if stated_range is None:
