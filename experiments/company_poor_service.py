@@ -27,7 +27,7 @@ LINES = [
         "unit_cost_range": [70.0, 130.0],
         "source": ORDER_DESK + " (hospital and clinic accounts)",
         "period": "2024 financial year",
-        "description": "Each one means a second pick, a courier run and a nurse's call to the desk.",
+        "description": "Each means a second pick, a courier run and a nurse's call to the desk.",
     },
     {
         "key": "healthcare-lost-accounts",
