@@ -245,9 +245,9 @@ class ConfirmForm(WebForm):
 
 
 KIND_CHOICES = [
-    ("lost_customers", "Customers lost × lifetime value (lost revenue)"),
-    ("rework", "Rework × unit cost (not done right the first time)"),
-    ("complaints", "Complaints × handling cost"),
+    SelectChoice("lost_customers", "Customers lost × lifetime value (lost revenue)"),
+    SelectChoice("rework", "Rework × unit cost (not done right the first time)"),
+    SelectChoice("complaints", "Complaints × handling cost"),
 ]
 
 
