@@ -102,7 +102,7 @@ def effect_se(estimate: float, ci_low: float, ci_high: float, level: float) -> f
     Examples
     --------
     >>> round(effect_se(-0.2, -0.3, -0.1, 0.95), 6)
-    0.05102
+    0.051021
     """
     if not 0 < level < 1:
         raise ValueError(f"the level must lie between 0 and 1, got {level}")

@@ -16,8 +16,7 @@ from testbed.auth.models import Department, User
 from testbed.auth.services import department_named
 from testbed.extensions import db
 from testbed.files.loader import load_path
-from testbed.finance import comparison
-from testbed.finance import poor_service
+from testbed.finance import comparison, poor_service
 from testbed.finance import services as finance
 from testbed.finance.models import Benefit, CostItem, PoorServiceClaim, PoorServiceLine, Programme
 from testbed.pilots.models import Hypothesis, Pilot
