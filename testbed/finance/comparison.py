@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from analysis.returns import Cost, annual_benefit, yearly_cashflows
 from testbed.extensions import db
@@ -132,7 +133,12 @@ def claimed_by_line(pilots: list[Pilot], returns: dict[int, dict | None]) -> dic
     }
     by_pilot = {pilot.id: pilot for pilot in pilots}
     claimed: dict[int, list] = {}
-    for claim in db.session.scalars(select(PoorServiceClaim).order_by(PoorServiceClaim.id)):
+    query = (
+        select(PoorServiceClaim)
+        .options(joinedload(PoorServiceClaim.line), joinedload(PoorServiceClaim.metric))
+        .order_by(PoorServiceClaim.id)
+    )
+    for claim in db.session.scalars(query):
         pilot = by_pilot.get(claim.pilot_id)
         if pilot is None:
             continue

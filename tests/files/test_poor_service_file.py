@@ -183,3 +183,18 @@ def test_the_demo_model_loads_with_the_demo_pilots(app):
     claim = db.session.scalar(select(PoorServiceClaim))
     assert claim.line.key == "healthcare-emergency-orders"
     assert model_text() == (PROJECT_ROOT / "experiments/company/poor-service.toml").read_text()
+
+
+def test_the_commands_load_and_export_the_model(runner, model_path, tmp_path):
+    result = runner.invoke(args=["load", str(model_path)])
+    assert result.exit_code == 0, result.output
+    assert "poor-service.toml: created" in result.output
+    target = tmp_path / "out" / "poor-service.toml"
+    result = runner.invoke(args=["poor-service", "export", str(target)])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["load", str(target)])
+    assert "poor-service.toml: unchanged" in result.output
+    write(model_path, MODEL.replace('kind = "rework"', 'kind = "delays"'))
+    result = runner.invoke(args=["load", str(model_path)])
+    assert result.exit_code == 1
+    assert "nothing was loaded" in result.output and "(lines[1].kind)" in result.output

@@ -234,3 +234,28 @@ def test_changing_the_line_changes_the_claimed_benefit(claiming_pilot):
     db.session.commit()
     after = comparison.pilot_case(claiming_pilot)["claims"][0]["yearly"]["estimate"]
     assert_allclose(after, before * 100 / 80, rtol=1e-12)
+
+
+def test_the_api_gives_the_model_and_each_claim_with_its_interval(claiming_pilot, client):
+    from testbed.api.auth import create_token
+    from testbed.auth.services import create_user
+
+    user = create_user("dario@example.org", "department_head", "a long password")
+    _, token = create_token(user, "reports")
+    db.session.commit()
+    response = client.get("/api/v1/poor-service", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    body = response.get_json()
+    (segment,) = body["segments"]
+    (line,) = segment["lines"]
+    assert line["cost"] == {"estimate": 960_000.0, "ci_low": 600_000.0, "ci_high": 1_650_000.0}
+    assert (line["source"], line["period"]) == (
+        "Booking system, rebooked slots",
+        "2024 financial year",
+    )
+    (claim,) = line["claims"]
+    page = comparison.pilot_case(claiming_pilot)["claims"][0]
+    assert claim["pilot"] == "reminders" and claim["yearly"] == page["yearly"]
+    assert_allclose(claim["relative_effect_se"], independent_claim()[3], rtol=1e-9)
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert "/poor-service" in spec["paths"]

@@ -303,6 +303,7 @@ REQUESTS = {
     ("api.get_results", "GET"): lambda w, owner: Call(in_api(w, "/results")),
     ("api.get_returns", "GET"): lambda w, owner: Call(in_api(w, "/returns")),
     ("api.list_returns", "GET"): lambda w, owner: Call("/api/v1/returns"),
+    ("api.get_poor_service", "GET"): lambda w, owner: Call("/api/v1/poor-service"),
     ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
     ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
     ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),

@@ -137,6 +137,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api.get_results",                  "GET"):    (401,  200,  200,  200,  200),
     ("api.get_returns",                  "GET"):    (401,  200,  200,  200,  200),
     ("api.list_returns",                 "GET"):    (401,  200,  200,  200,  200),
+    ("api.get_poor_service",             "GET"):    (401,  200,  200,  200,  200),
     # Addresses and methods the API does not have: answered before any token is read, 404
     # for an unknown address, 405 for a method the address lacks (PUT and DELETE below).
     ("api.unknown",                      "GET"):    (404,  404,  404,  404,  404),
