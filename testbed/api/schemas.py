@@ -618,6 +618,16 @@ class Beat(Answer):
     probability: float | None
 
 
+class CountedClaim(Answer):
+    """A claim on the cost of poor service that the returns count, with its measured effect."""
+
+    claim: int
+    line: str = Field(description="The key of the line of the cost of poor service.")
+    hypothesis: str
+    effect: float = Field(description="The relative effect (pilot / baseline − 1) counted.")
+    se: float = Field(description="Its standard error, read off its interval.")
+
+
 class Returns(Answer):
     """ROI, NPV, IRR and payback with intervals, and the chance of beating each programme."""
 
@@ -627,6 +637,9 @@ class Returns(Answer):
     programmes: dict[str, float | None]
     error: str | None
     notes: list[str]
+    claims: list[CountedClaim] = Field(
+        default=[], description="Claims on the cost of poor service counted as benefits."
+    )
     annual_benefit: Estimate | None = None
     roi: Estimate | None = None
     npv: Estimate | None = None
