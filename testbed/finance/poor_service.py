@@ -264,6 +264,15 @@ def _set_line(line: PoorServiceLine, **fields) -> None:
     problem = next(line_problems(fields, line.id), None)
     if problem is not None:
         raise ValueError(problem[1])
+    others = select(PoorServiceLine.currency).where(PoorServiceLine.currency != fields["currency"])
+    if line.id is not None:
+        others = others.where(PoorServiceLine.id != line.id)
+    other = db.session.scalar(others.limit(1))
+    if other is not None:
+        raise ValueError(
+            f"the model's other lines are in {other}: keep one currency, so that the "
+            "segments and the total add up"
+        )
     if line.id is not None and line.currency != fields["currency"]:
         claimed_in = _claim_currencies(line)
         if claimed_in - {fields["currency"]}:

@@ -259,3 +259,8 @@ def test_the_api_gives_the_model_and_each_claim_with_its_interval(claiming_pilot
     assert_allclose(claim["relative_effect_se"], independent_claim()[3], rtol=1e-9)
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/poor-service" in spec["paths"]
+
+
+def test_a_line_in_another_currency_than_the_model_is_refused(model):
+    with pytest.raises(ValueError, match="other lines are in EUR: keep one currency"):
+        poor_service.add_line(**{**LINE, "key": "usd-line", "currency": "USD"}, **ACTOR)
