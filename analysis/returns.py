@@ -35,6 +35,12 @@ class BenefitLine:
     ``value_per_unit`` is the money one unit of improvement is worth on one
     unit of volume, and ``volume_per_year`` how many such units a year brings.
     ``direction`` says which way is good: ``"increase"`` or ``"decrease"``.
+
+    ``value_range`` and ``volume_range`` are optional ``(low, high)`` ranges
+    finance gives around the value and the volume; the Monte Carlo then draws
+    each from a triangular distribution with its stated value as the mode,
+    independently of the effect. Without them the value and the volume are
+    taken as known.
     """
 
     effect: Estimate | tuple[float, float]
@@ -42,6 +48,8 @@ class BenefitLine:
     volume_per_year: float
     direction: str = "increase"
     name: str = ""
+    value_range: tuple[float, float] | None = None
+    volume_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -458,6 +466,55 @@ def combined_returns_summary(
     )
 
 
+def annual_benefit(benefits: Sequence[BenefitLine], alpha=0.05, n_draws=20000, seed=0) -> Estimate:
+    """The summed yearly benefit of ``benefits`` with its Monte Carlo percentile interval.
+
+    The same draws :func:`combined_returns_summary` makes: each line's effect
+    from a normal distribution with its standard error, and its value and
+    volume from their ranges where a range is given, all independently.
+
+    Parameters
+    ----------
+    benefits : sequence of BenefitLine
+        The lines to add up.
+    alpha : float
+        One minus the level of the interval.
+    n_draws : int
+        Monte Carlo draws (at least 99).
+    seed : int
+        Seed of the draws.
+
+    Returns
+    -------
+    Estimate
+        The benefit at the estimated effects and stated values, and the
+        ``alpha / 2`` and ``1 − alpha / 2`` percentiles of the draws.
+
+    Raises
+    ------
+    ValueError
+        For no lines, or a bad effect, value, volume or range.
+
+    References
+    ----------
+    .. [1] Vose, D. (2008). *Risk Analysis: A Quantitative Guide*, 3rd ed.,
+       chapters 4 and 10 (the triangular distribution). Wiley.
+
+    Examples
+    --------
+    Repeat calls fall by 10 % (SE 4 %) on 30 000 calls a year at 6.50 each.
+
+    >>> line = BenefitLine((-0.10, 0.04), 6.5, 30_000, "decrease")
+    >>> round(annual_benefit([line]).estimate, 2)
+    19500.0
+    """
+    _check_alpha(alpha)
+    if n_draws < 99:
+        raise ValueError(f"n_draws must be at least 99, got {n_draws}")
+    point, draws = _annual_benefits(benefits, alpha, n_draws, np.random.default_rng(seed))
+    return _percentile_estimate(point, draws, [alpha / 2, 1 - alpha / 2])
+
+
 def _annual_benefits(benefits, alpha, n_draws, rng):
     """Point and Monte Carlo draws of the summed yearly benefit."""
     if isinstance(benefits, BenefitLine) or len(benefits) == 0:
@@ -468,8 +525,31 @@ def _annual_benefits(benefits, alpha, n_draws, rng):
         estimate, se = _effect_and_se(line.effect, alpha)
         worth = _direction_sign(line.direction) * _money_per_unit(line)
         point += worth * estimate
-        draws += worth * rng.normal(estimate, se, n_draws)
+        effects = rng.normal(estimate, se, n_draws)
+        if line.value_range is None and line.volume_range is None:
+            draws += worth * effects
+            continue
+        values = _ranged(line.value_per_unit, line.value_range, "value_per_unit", rng, n_draws)
+        volumes = _ranged(line.volume_per_year, line.volume_range, "volume_per_year", rng, n_draws)
+        draws += _direction_sign(line.direction) * effects * values * volumes
     return point, draws
+
+
+def _ranged(stated, stated_range, name, rng, n_draws):
+    """Draws of a stated value: triangular over its range with the value as the mode."""
+    if stated_range is None:
+        return stated
+    try:
+        low, high = (float(end) for end in stated_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"the range of {name} must be a (low, high) pair") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low <= stated <= high):
+        raise ValueError(
+            f"the range of {name} must hold its stated value {stated:g}: got {low:g} to {high:g}"
+        )
+    if low == high:
+        return stated
+    return rng.triangular(low, stated, high, n_draws)
 
 
 def _effect_and_se(effect, alpha):

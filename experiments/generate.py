@@ -18,6 +18,7 @@ import tomllib
 from collections import defaultdict
 from pathlib import Path
 
+import company_poor_service
 import numpy as np
 import tomli_w
 
@@ -486,6 +487,7 @@ def vmi_community_hospital() -> Path:
             "programmes": programmes(
                 "Warehouse automation", "Delivery fleet renewal", "Billing system upgrade"
             ),
+            "poor_service": company_poor_service.claims("vmi-community-hospital"),
         },
     }
 
@@ -2015,10 +2017,19 @@ ALLOWED_KEYS = {
     },
     "iterations": {"number", "start_date", "end_date", "title", "changes", "reason"},
     "suggestions": {"author", "department", "text", "status", "iteration", "reason", "date"},
-    "finance": {"currency", "discount_rate", "horizon_years", "costs", "benefits", "programmes"},
+    "finance": {
+        "currency",
+        "discount_rate",
+        "horizon_years",
+        "costs",
+        "benefits",
+        "programmes",
+        "poor_service",
+    },
     "costs": {"item", "amount", "year", "recurring"},
     "benefits": {"metric", "value_per_unit", "volume_per_year", "description"},
     "programmes": {"name", "roi", "description"},
+    "poor_service": {"line", "metric", "share", "description"},
 }
 CHOICES = {
     "status": {"draft", "active", "paused", "concluded", "scaled", "abandoned"},
@@ -2114,8 +2125,8 @@ def check_definition(pilot: dict, where: str) -> None:
 
     finance = pilot["finance"]
     check_keys(finance, "finance", f"{where} [finance]")
-    for part in ("costs", "benefits", "programmes"):
-        for item in finance[part]:
+    for part in ("costs", "benefits", "programmes", "poor_service"):
+        for item in finance.get(part, []):
             check_keys(item, part, f"{where} [[finance.{part}]]")
     for benefit in finance["benefits"]:
         require(benefit["metric"] in metrics, where, f"benefit of unknown {benefit['metric']!r}")
@@ -2260,6 +2271,8 @@ def main() -> None:
         handle_time_targets(),
     ]
     check_all(folders)
+    pilots = [tomllib.loads((f / "pilot.toml").read_text(encoding="utf-8")) for f in folders]
+    company_poor_service.check_model(company_poor_service.write_model(HERE), pilots)
 
 
 if __name__ == "__main__":

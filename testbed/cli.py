@@ -47,6 +47,7 @@ def register_commands(app) -> None:
         demo_command,
         backup_command,
         restore_command,
+        poor_service_group,
     ):
         app.cli.add_command(command)
 
@@ -79,6 +80,25 @@ def export_command(slug: str, path: Path):
     """Write a pilot back as a folder that `testbed load` reads."""
     export_pilot(pilot_or_fail(slug), path)
     click.echo(f"{slug}: written to {path}")
+
+
+@click.group("poor-service")
+def poor_service_group():
+    """The company's cost of poor service (load it with `testbed load`)."""
+
+
+@poor_service_group.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def export_poor_service_command(path: Path):
+    """Write the cost of poor service as a poor-service.toml that `testbed load` reads."""
+    from testbed.files.poor_service import export_model
+
+    try:
+        export_model(path)
+    except ValueError as error:
+        fail(f"nothing was written: {error}")
+    click.echo(f"cost of poor service: written to {path}")
 
 
 @click.command("analyze")

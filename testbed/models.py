@@ -3,7 +3,14 @@
 from testbed.api.models import ApiToken
 from testbed.audit import AuditEvent
 from testbed.auth.models import Department, User
-from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.finance.models import (
+    Benefit,
+    CostItem,
+    FinancePlan,
+    PoorServiceClaim,
+    PoorServiceLine,
+    Programme,
+)
 from testbed.pilots.models import (
     Hypothesis,
     HypothesisAmendment,
@@ -38,6 +45,8 @@ __all__ = [
     "Partner",
     "Pilot",
     "PilotSummary",
+    "PoorServiceClaim",
+    "PoorServiceLine",
     "Programme",
     "Suggestion",
     "SuggestionComment",

@@ -194,3 +194,60 @@ def me(user: User, token: ApiToken) -> schemas.Me:
             },
         }
     )
+
+
+def poor_service(model: dict) -> schemas.PoorService:
+    """The cost-of-poor-service model as the API shows it."""
+    return schemas.PoorService(
+        currency=model["currency"],
+        cost=_estimate(model["cost"]),
+        claimed=_estimate(model["claimed"]),
+        segments=[
+            schemas.PoorServiceSegment(
+                segment=row["segment"],
+                cost=_estimate(row["cost"]),
+                claimed=_estimate(row["claimed"]),
+                lines=[_poor_service_line(entry) for entry in row["lines"]],
+            )
+            for row in model["segments"]
+        ],
+    )
+
+
+def _poor_service_line(entry: dict) -> schemas.PoorServiceLine:
+    line = entry["line"]
+    return schemas.PoorServiceLine(
+        key=line.key,
+        segment=line.segment,
+        kind=line.kind,
+        name=line.name,
+        currency=line.currency,
+        volume=line.volume,
+        volume_range=list(line.volume_range) if line.volume_range else None,
+        unit_cost=line.unit_cost,
+        unit_cost_range=list(line.unit_cost_range) if line.unit_cost_range else None,
+        source=line.source,
+        period=line.period,
+        description=line.description,
+        cost=_estimate(entry["cost"]),
+        claims=[
+            schemas.PoorServiceClaim(
+                pilot=claim["pilot"].slug,
+                metric=claim["metric"].key,
+                share=claim["claim"].share,
+                hypothesis=claim["counted"]["hypothesis"] if claim["counted"] else None,
+                relative_effect=claim["counted"]["effect"] if claim["counted"] else None,
+                relative_effect_se=claim["counted"]["se"] if claim["counted"] else None,
+                yearly=_estimate(claim["yearly"]),
+            )
+            for claim in entry["claims"]
+        ],
+    )
+
+
+def _estimate(value) -> schemas.Estimate | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        value = value.as_dict()
+    return schemas.Estimate(**value)

@@ -618,6 +618,16 @@ class Beat(Answer):
     probability: float | None
 
 
+class CountedClaim(Answer):
+    """A claim on the cost of poor service that the returns count, with its measured effect."""
+
+    claim: int
+    line: str = Field(description="The key of the line of the cost of poor service.")
+    hypothesis: str
+    effect: float = Field(description="The relative effect (pilot / baseline − 1) counted.")
+    se: float = Field(description="Its standard error, read off its interval.")
+
+
 class Returns(Answer):
     """ROI, NPV, IRR and payback with intervals, and the chance of beating each programme."""
 
@@ -627,6 +637,9 @@ class Returns(Answer):
     programmes: dict[str, float | None]
     error: str | None
     notes: list[str]
+    claims: list[CountedClaim] = Field(
+        default=[], description="Claims on the cost of poor service counted as benefits."
+    )
     annual_benefit: Estimate | None = None
     roi: Estimate | None = None
     npv: Estimate | None = None
@@ -643,6 +656,57 @@ class PilotReturns(Answer):
     name: str
     status: str
     returns: Returns | None = Field(description="Null when the pilot has no financial case.")
+
+
+class PoorServiceClaim(Answer):
+    """A pilot's claim on a line: what its measured effect removes a year, with its interval."""
+
+    pilot: str = Field(description="The claiming pilot's slug.")
+    metric: str
+    share: float = Field(description="Share of the line's volume the change reaches, (0, 1].")
+    hypothesis: str | None = Field(description="Null when the metric has no measured effect yet.")
+    relative_effect: float | None
+    relative_effect_se: float | None
+    yearly: Estimate | None = Field(
+        description="Benefit a year: −relative effect × share × volume × unit cost, with the "
+        "95 % Monte Carlo interval that carries the effect and the line's ranges."
+    )
+
+
+class PoorServiceLine(Answer):
+    key: str
+    segment: str
+    kind: Literal["lost_customers", "rework", "complaints"]
+    name: str
+    currency: str
+    volume: float
+    volume_range: list[float] | None
+    unit_cost: float
+    unit_cost_range: list[float] | None
+    source: str
+    period: str
+    description: str
+    cost: Estimate = Field(
+        description="Volume × unit cost a year; the ends are the stated range (low × low, "
+        "high × high), not a sampled interval."
+    )
+    claims: list[PoorServiceClaim]
+
+
+class PoorServiceSegment(Answer):
+    segment: str
+    cost: Estimate
+    claimed: Estimate | None = Field(description="What the pilots' claims remove a year.")
+    lines: list[PoorServiceLine]
+
+
+class PoorService(Answer):
+    """The company's cost of poor service per partner segment, and what pilots claim of it."""
+
+    currency: str | None = Field(description="The lines' currency, when they share one.")
+    cost: Estimate | None
+    claimed: Estimate | None
+    segments: list[PoorServiceSegment]
 
 
 # Pages, each with its own name in the OpenAPI document.

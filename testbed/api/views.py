@@ -19,6 +19,7 @@ from testbed.api.endpoint import (
 from testbed.api.openapi import document
 from testbed.api.pages import blueprint as pages
 from testbed.extensions import db
+from testbed.finance.comparison import poor_service_model
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Pilot
 from testbed.pilots.services import adopted_suggestions
 from testbed.results.services import report_for
@@ -535,3 +536,20 @@ def list_returns(query: schemas.PilotQuery):
     return schemas.ReturnsPage(
         **paginate(statement, query, lambda p: present.returns(p, report_for(p)["returns"]))
     )
+
+
+# The cost of poor service -----------------------------------------------------------------
+
+
+@endpoint(
+    "GET",
+    "/poor-service",
+    summary="The cost of poor service and what pilots claim of it",
+    tag="returns",
+    response=schemas.PoorService,
+    permission="finance.view",
+)
+def get_poor_service():
+    """Per partner segment, each line's cost a year with its stated assumptions and range,
+    and each pilot's claim with the interval its measured effect gives."""
+    return present.poor_service(poor_service_model())

@@ -142,6 +142,12 @@ PROGRAMME = {
     "roi": Field("float", required=True),
     "description": Field("str", default=""),
 }
+POOR_SERVICE_CLAIM = {
+    "line": Field("key", required=True),
+    "metric": Field("key", required=True),
+    "share": Field("float", required=True),
+    "description": Field("str", default=""),
+}
 FINANCE = {
     "currency": Field("str", default="EUR", length=3),
     "discount_rate": Field("float", default=0.08),
@@ -149,6 +155,7 @@ FINANCE = {
     "costs": Field("tables", default=[], fields=COST),
     "benefits": Field("tables", default=[], fields=BENEFIT),
     "programmes": Field("tables", default=[], fields=PROGRAMME),
+    "poor_service": Field("tables", default=[], fields=POOR_SERVICE_CLAIM),
 }
 PILOT = {
     "slug": Field("key"),
@@ -456,6 +463,7 @@ def _check_references(definition: dict, locator: Locator) -> None:
                     "metric",
                     f"unknown metric '{benefit['metric']}'",
                 )
+        _check_claims(finance, metrics, locator)
         for index, cost in enumerate(finance["costs"]):
             if not 0 <= cost["year"] <= finance["horizon_years"]:
                 raise locator.error(
@@ -463,6 +471,39 @@ def _check_references(definition: dict, locator: Locator) -> None:
                     "year",
                     f"year must lie between 0 and horizon_years ({finance['horizon_years']})",
                 )
+
+
+def _check_claims(finance: dict, metrics: dict, locator: Locator) -> None:
+    """The rules a claim on the cost of poor service keeps within its own file."""
+    counted = {benefit["metric"] for benefit in finance["benefits"]}
+    lines = set()
+    for index, claim in enumerate(finance["poor_service"]):
+        where = (("finance.poor_service", index),)
+        metric = metrics.get(claim["metric"])
+        if metric is None:
+            raise locator.error(where, "metric", f"unknown metric '{claim['metric']}'")
+        if metric["direction"] != "decrease":
+            raise locator.error(
+                where,
+                "metric",
+                f"the metric '{claim['metric']}' is better when it rises: a claim needs one that "
+                "counts the failure itself, so that its relative fall is the share of cost removed",
+            )
+        if claim["metric"] in counted:
+            raise locator.error(
+                where,
+                "metric",
+                f"the metric '{claim['metric']}' is counted already (a benefit line or another "
+                "claim): it would count the effect twice",
+            )
+        counted.add(claim["metric"])
+        if claim["line"].lower() in lines:
+            raise locator.error(where, "line", f"the line '{claim['line']}' is claimed twice")
+        lines.add(claim["line"].lower())
+        if not 0 < claim["share"] <= 1:
+            raise locator.error(
+                where, "share", f"'share' must be above 0 and at most 1, got {claim['share']}"
+            )
 
 
 def _unique(items: list[dict], key: str, table: str, locator: Locator) -> dict:

@@ -12,7 +12,7 @@ from analysis.sufficient import Moments
 from testbed.auth.models import User
 from testbed.extensions import db
 from testbed.files.tables import OBSERVATION_COLUMNS
-from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.finance.models import Benefit, CostItem, FinancePlan, PoorServiceClaim, Programme
 from testbed.pilots.models import Pilot
 from testbed.store.models import Aggregate, ImportBatch, Observation
 from testbed.suggestions.models import Suggestion, SuggestionComment, SuggestionVote
@@ -181,7 +181,12 @@ def _finance(pilot: Pilot) -> dict | None:
     benefits = db.session.scalars(
         select(Benefit).where(Benefit.pilot_id == pilot.id).order_by(Benefit.id)
     )
-    return {
+    claims = db.session.scalars(
+        select(PoorServiceClaim)
+        .where(PoorServiceClaim.pilot_id == pilot.id)
+        .order_by(PoorServiceClaim.id)
+    )
+    finance = {
         "currency": plan.currency,
         "discount_rate": plan.discount_rate,
         "horizon_years": plan.horizon_years,
@@ -203,6 +208,18 @@ def _finance(pilot: Pilot) -> dict | None:
             for p in db.session.scalars(select(Programme).order_by(Programme.name))
         ],
     }
+    poor_service = [
+        {
+            "line": c.line.key,
+            "metric": c.metric.key,
+            "share": c.share,
+            "description": c.description,
+        }
+        for c in claims
+    ]
+    if poor_service:
+        finance["poor_service"] = poor_service
+    return finance
 
 
 def _write_observations(pilot: Pilot, path: Path) -> None:

@@ -14,10 +14,12 @@ from testbed.audit import record
 from testbed.auth.models import User
 from testbed.auth.services import department_named, find_user
 from testbed.extensions import db
+from testbed.files import poor_service as poor_service_file
 from testbed.files.definition import located_error, read_definition
 from testbed.files.errors import LoadError
 from testbed.files.tables import read_observations, read_summaries
-from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.finance import poor_service
+from testbed.finance.models import Benefit, CostItem, FinancePlan, PoorServiceClaim, Programme
 from testbed.pilots.models import (
     Hypothesis,
     HypothesisAmendment,
@@ -105,7 +107,19 @@ def pilot_folders(path: Path) -> list[Path]:
 
 
 def load_path(path: Path, actor: str = "cli") -> list[LoadOutcome]:
-    """Load every pilot folder at ``path`` into the session (the caller commits)."""
+    """Load every pilot folder at ``path`` into the session (the caller commits).
+
+    ``path`` may also be the company's ``poor-service.toml``; a folder of pilot
+    folders that holds ``company/poor-service.toml`` has it loaded first, since
+    the pilots' claims name its lines.
+    """
+    path = Path(path)
+    if path.is_file() and path.name == poor_service_file.FILE_NAME:
+        action = poor_service_file.load_model(path, actor)
+        return [LoadOutcome(poor_service_file.FILE_NAME, action, 0)]
+    model = poor_service_file.model_file(path) if path.is_dir() else None
+    if model is not None:
+        poor_service_file.load_model(model, actor)
     outcomes = [load_folder(folder, actor) for folder in pilot_folders(path)]
     slugs = [o.slug for o in outcomes]
     duplicate = next((s for s in slugs if slugs.count(s) > 1), None)
@@ -174,7 +188,7 @@ def _apply_definition(pilot: Pilot, definition: dict, source: Source) -> list[Hy
     hypotheses = _sync_hypotheses(pilot, definition["hypotheses"], metrics, source)
     iterations = _sync_iterations(pilot, definition["iterations"])
     _replace_suggestions(pilot, definition["suggestions"], iterations, source)
-    _replace_finance(pilot, definition.get("finance"), metrics)
+    _replace_finance(pilot, definition.get("finance"), metrics, source)
     return hypotheses
 
 
@@ -444,8 +458,10 @@ def _add_record(suggestion: Suggestion, item: dict, iterations: dict, source, wh
         db.session.add(SuggestionVote(suggestion=suggestion, user=user, created_at=at))
 
 
-def _replace_finance(pilot: Pilot, finance: dict | None, metrics: dict[str, Metric]) -> None:
-    for model in (CostItem, Benefit):
+def _replace_finance(
+    pilot: Pilot, finance: dict | None, metrics: dict[str, Metric], source: Source
+) -> None:
+    for model in (CostItem, Benefit, PoorServiceClaim):
         db.session.execute(delete(model).where(model.pilot_id == pilot.id))
     plan = db.session.get(FinancePlan, pilot.id)
     if finance is None:
@@ -471,6 +487,32 @@ def _replace_finance(pilot: Pilot, finance: dict | None, metrics: dict[str, Metr
         )
     for programme in finance["programmes"]:
         _programme(programme)
+    for index, claim in enumerate(finance["poor_service"]):
+        line = poor_service.line_keyed(claim["line"])
+        where = (("finance.poor_service", index),)
+        if line is None:
+            raise source.error(
+                where,
+                "line",
+                f"the cost of poor service has no line '{claim['line']}': load "
+                "company/poor-service.toml (or add the line on its page) first",
+            )
+        if line.currency != finance["currency"]:
+            raise source.error(
+                where,
+                "line",
+                f"the line '{line.key}' is in {line.currency} and this finance case in "
+                f"{finance['currency']}",
+            )
+        db.session.add(
+            PoorServiceClaim(
+                pilot_id=pilot.id,
+                line=line,
+                metric=metrics[claim["metric"]],
+                share=claim["share"],
+                description=claim["description"],
+            )
+        )
 
 
 def _programme(fields: dict) -> None:

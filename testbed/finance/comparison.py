@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from analysis.returns import Cost, yearly_cashflows
+from analysis.returns import Cost, annual_benefit, yearly_cashflows
 from testbed.extensions import db
-from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.finance import poor_service
+from testbed.finance.models import Benefit, CostItem, FinancePlan, PoorServiceClaim, Programme
 from testbed.finance.services import benefits_of, costs_of, measured_effect, pilot_returns
 from testbed.pilots.models import Pilot
 from testbed.results import summaries
@@ -42,7 +44,8 @@ def returns_of(pilots: list[Pilot], programmes: dict[str, float]) -> dict[int, d
     """
     # In order of name, as reports have them, so that both give the same returns.
     programmes = dict(sorted(programmes.items()))
-    name = f"returns:{programmes_digest(programmes)}"
+    # A claim counts the model's figures: a changed model gives new returns.
+    name = f"returns:{programmes_digest(programmes)}:{poor_service.model_digest()}"
     return summaries.kept(
         pilots,
         name,
@@ -55,6 +58,7 @@ def returns_of(pilots: list[Pilot], programmes: dict[str, float]) -> dict[int, d
 def measured_returns(pilot: Pilot, programmes: dict[str, float]) -> dict | None:
     """The pilot's returns, from the effects on the metrics its benefit lines count."""
     counted = {benefit.metric_id for benefit in benefits_of(pilot)}
+    counted |= {claim.metric_id for claim in poor_service.claims_of(pilot)}
     results = [measure(h) for h in pilot.hypotheses if h.metric_id in counted]
     return pilot_returns(pilot, results, programmes)
 
@@ -99,7 +103,63 @@ def portfolio() -> dict:
         for p in pilots
     ]
     rows.sort(key=_by_roi)
-    return {"rows": rows, "programmes": programmes}
+    return {
+        "rows": rows,
+        "programmes": programmes,
+        "poor_service": poor_service.overview(claimed_by_line(pilots, returns)),
+    }
+
+
+def poor_service_model() -> dict:
+    """The model's page: every line, and the claims of the pilots that count on it."""
+    query = (
+        select(Pilot)
+        .join(PoorServiceClaim, PoorServiceClaim.pilot_id == Pilot.id)
+        .distinct()
+        .order_by(Pilot.name)
+    )
+    pilots = list(db.session.scalars(query))
+    returns = returns_of(pilots, {p.name: p.roi for p in programmes_by_roi()})
+    return poor_service.overview(claimed_by_line(pilots, returns))
+
+
+def claimed_by_line(pilots: list[Pilot], returns: dict[int, dict | None]) -> dict[int, list]:
+    """Each line's claims with the effects the pilots' returns counted, by the line's id."""
+    counted = {
+        entry["claim"]: entry
+        for result in returns.values()
+        if result
+        for entry in result.get("claims", [])
+    }
+    by_pilot = {pilot.id: pilot for pilot in pilots}
+    claimed: dict[int, list] = {}
+    query = (
+        select(PoorServiceClaim)
+        .options(joinedload(PoorServiceClaim.line), joinedload(PoorServiceClaim.metric))
+        .order_by(PoorServiceClaim.id)
+    )
+    for claim in db.session.scalars(query):
+        pilot = by_pilot.get(claim.pilot_id)
+        if pilot is None:
+            continue
+        claimed.setdefault(claim.line_id, []).append(claim_row(claim, pilot, counted.get(claim.id)))
+    return claimed
+
+
+def claim_row(claim: PoorServiceClaim, pilot: Pilot, counted: dict | None) -> dict:
+    """A claim with the effect its pilot's returns counted and what it removes a year.
+
+    ``yearly`` is the claim's own Monte Carlo (the same draws as the returns:
+    the effect and the line's ranges); without a measured effect it is None.
+    """
+    row = {"claim": claim, "pilot": pilot, "line": claim.line, "metric": claim.metric}
+    row.update(counted=counted, benefit=None, yearly=None)
+    row["reached"] = poor_service.line_cost(claim.line).estimate * claim.share
+    if counted is not None:
+        benefit = poor_service.claim_line(claim, counted["effect"], counted["se"])
+        row["benefit"] = benefit
+        row["yearly"] = annual_benefit([benefit], seed=0).as_dict()
+    return row
 
 
 def _by_roi(row: dict):
@@ -124,10 +184,22 @@ def pilot_case(pilot: Pilot) -> dict:
         "returns": returns,
         "standing": standing(report),
         "benefits": [benefit_row(benefit, results) for benefit in benefits_of(pilot)],
+        "claims": pilot_claims(pilot, returns, results),
         "costs": costs,
         "years": year_rows(plan, costs, returns),
         "ladder": ladder(returns, programmes),
     }
+
+
+def pilot_claims(pilot: Pilot, returns: dict | None, results: list[dict]) -> list[dict]:
+    """The pilot's claims on the cost of poor service, each with the result it counts."""
+    counted = {entry["claim"]: entry for entry in (returns or {}).get("claims", [])}
+    rows = []
+    for claim in poor_service.claims_of(pilot):
+        row = claim_row(claim, pilot, counted.get(claim.id))
+        row["result"] = poor_service.measured_relative(claim.metric.key, results)
+        rows.append(row)
+    return rows
 
 
 def benefit_row(benefit: Benefit, results: list[dict]) -> dict:

@@ -139,6 +139,7 @@ def pilot_rows(case: dict) -> list[list]:
         if line["kind"] == "programme"
     ]
     rows += [_benefit_line(line, plan) for line in case["benefits"]]
+    rows += [_claim_line(row) for row in case.get("claims", [])]
     rows += [
         _line(
             "cost",
@@ -197,6 +198,26 @@ def _benefit_line(line: dict, plan) -> list:
         return _line("benefit", line["metric"].name, detail + "; no measured effect yet")
     detail += f"; effect from {result['hypothesis']}"
     return _line("benefit", line["metric"].name, detail, *_interval(line["yearly"], 2))
+
+
+def _claim_line(row: dict) -> list:
+    """A claim on the cost of poor service: what it removes a year, with its interval."""
+    line, claim = row["line"], row["claim"]
+    detail = (
+        f"{line.currency} a year = {line.volume:g} a year x {claim.share:g} reached "
+        f"x {line.unit_cost:g} per unit x relative fall in {row['metric'].key}; "
+        f"line {line.key} ({line.segment}), source: {line.source or 'not stated'}, "
+        f"period: {line.period or 'not stated'}"
+    )
+    if line.volume_range or line.unit_cost_range:
+        detail += "; interval carries the line's stated ranges"
+    if row["counted"] is None:
+        return _line("poor-service claim", line.name, detail + "; no measured effect yet")
+    counted = row["counted"]
+    detail += (
+        f"; effect from {counted['hypothesis']}: {counted['effect']:+.4f} (se {counted['se']:.4f})"
+    )
+    return _line("poor-service claim", line.name, detail, *_interval(row["yearly"], 2))
 
 
 def _line(

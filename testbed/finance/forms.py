@@ -242,3 +242,163 @@ class ConfirmForm(WebForm):
     """A button that changes something: only the CSRF token is checked."""
 
     submit = SubmitField("Delete")
+
+
+KIND_CHOICES = [
+    SelectChoice("lost_customers", "Customers lost × lifetime value (lost revenue)"),
+    SelectChoice("rework", "Rework × unit cost (not done right the first time)"),
+    SelectChoice("complaints", "Complaints × handling cost"),
+]
+
+
+def optional_number(label: str, description: str) -> NumberField:
+    return NumberField(
+        label,
+        validators=[Optional(), NumberRange(min=0, message="Enter zero or more.")],
+        description=description,
+    )
+
+
+class PoorServiceLineForm(WebForm):
+    """A line of the company's cost of poor service, with its stated assumptions."""
+
+    key = StringField(
+        "Key",
+        filters=[lambda text: text.strip() if text else text],
+        validators=[
+            InputRequired(),
+            Length(max=80),
+            Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, _ and - only."),
+        ],
+        description="How pilot files name the line, such as healthcare-repeat-orders.",
+    )
+    segment = StringField(
+        "Partner segment",
+        validators=[InputRequired(), Length(max=120)],
+        description="The partners' segment the figures are for, as on each pilot's partner.",
+    )
+    kind = SelectField("Kind", choices=KIND_CHOICES, validators=[InputRequired()])
+    name = StringField(
+        "Name",
+        validators=[InputRequired(), Length(max=200)],
+        description="What fails, such as “Orders placed again because the first was wrong”.",
+    )
+    currency = StringField(
+        "Currency",
+        filters=[lambda text: text.strip().upper() if text else text],
+        validators=[
+            InputRequired(),
+            Regexp(r"^[A-Z]{3}$", message="Use a three-letter currency code such as EUR."),
+        ],
+    )
+    volume = NumberField(
+        "Volume a year",
+        validators=[InputRequired(), NumberRange(min=0, message="Enter zero or more.")],
+        description="Customers lost, contacts handled again, or complaints, in a year.",
+    )
+    volume_low = optional_number("Volume: low end", "Optional: the lowest volume finance expects.")
+    volume_high = optional_number("Volume: high end", "Optional: the highest.")
+    unit_cost = NumberField(
+        "Unit cost",
+        validators=[InputRequired(), NumberRange(min=0, message="Enter zero or more.")],
+        description="A lost customer's lifetime value, or the cost of one repeat or complaint.",
+    )
+    unit_cost_low = optional_number("Unit cost: low end", "Optional: the lowest unit cost.")
+    unit_cost_high = optional_number("Unit cost: high end", "Optional: the highest.")
+    source = TextAreaField(
+        "Source",
+        validators=[InputRequired(), Length(max=2000)],
+        description="Where the figures come from: a report, a system, a survey.",
+    )
+    period = StringField(
+        "Period",
+        validators=[InputRequired(), Length(max=120)],
+        description="The period the figures cover, such as “2024 financial year”.",
+    )
+    description = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("Save the line")
+
+    def __init__(self, *args, line_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.line_id = line_id
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        from testbed.finance.poor_service import line_problems
+
+        problems = list(line_problems(self.fields(), self.line_id))
+        for name, message in problems:
+            getattr(self, name).errors.append(message[0].upper() + message[1:] + ".")
+        return not problems
+
+    def fields(self) -> dict:
+        return {name: getattr(self, name).data for name in POOR_SERVICE_FIELDS}
+
+
+POOR_SERVICE_FIELDS = (
+    "key",
+    "segment",
+    "kind",
+    "name",
+    "currency",
+    "volume",
+    "volume_low",
+    "volume_high",
+    "unit_cost",
+    "unit_cost_low",
+    "unit_cost_high",
+    "source",
+    "period",
+    "description",
+)
+
+
+class ClaimForm(PilotEdit):
+    """A pilot's claim to remove part of a poor-service line through a measured effect."""
+
+    line = SelectField(
+        "Line of the cost of poor service",
+        coerce=int,
+        validators=[InputRequired()],
+        description="What the change reduces, in the company's cost of poor service.",
+    )
+    metric = SelectField(
+        "Metric",
+        coerce=int,
+        validators=[InputRequired()],
+        description="A metric that counts the failure itself (lower is better): its measured "
+        "relative fall is the share of the line's cost removed.",
+    )
+    share_percent = NumberField(
+        "Share of the line's volume reached (%)",
+        validators=[
+            InputRequired(),
+            NumberRange(min=0, max=100, message="Enter more than 0 and at most 100."),
+            above_zero,
+        ],
+        description="How much of the segment's volume the change reaches once rolled out: "
+        "100 when it would run for every partner in the segment.",
+    )
+    description = TextAreaField(
+        "Why",
+        validators=[Optional(), Length(max=2000)],
+        description="Optional: why the metric counts this failure, and where the share comes from.",
+    )
+    submit = SubmitField("Save the claim")
+
+    def __init__(self, *args, pilot, lines, claim_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pilot, self.lines, self.claim_id = pilot, lines, claim_id
+        self.line.choices = [
+            SelectChoice(line.id, f"{line.segment}: {line.name} ({line.key})") for line in lines
+        ]
+        self.metric.choices = [
+            SelectChoice(m.id, f"{m.name} ({m.direction} is better)") for m in pilot.metrics
+        ]
+
+    def chosen_line(self):
+        return next((line for line in self.lines if line.id == self.line.data), None)
+
+    def chosen_metric(self):
+        return next((m for m in self.pilot.metrics if m.id == self.metric.data), None)

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from analysis.returns import BenefitLine, Cost, combined_returns_summary
 from testbed.audit import record
 from testbed.extensions import db
-from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.finance.models import (
+    Benefit,
+    CostItem,
+    FinancePlan,
+    PoorServiceClaim,
+    PoorServiceLine,
+    Programme,
+)
+from testbed.finance.poor_service import claim_effect, claim_line, claims_of, measured_relative
 from testbed.pilots.models import Metric, Pilot
 from testbed.results.summaries import forget_all
 
@@ -38,6 +46,26 @@ def pilot_returns(
             notes.append(f"no measured effect on '{benefit.metric.key}' yet: benefit left out")
             continue
         lines.append(_benefit_line(benefit, result))
+    claims = []
+    for claim in claims_of(pilot):
+        result = measured_relative(claim.metric.key, results)
+        if result is None:
+            notes.append(
+                f"no measured relative effect on '{claim.metric.key}' yet: "
+                f"the claim on '{claim.line.key}' is left out"
+            )
+            continue
+        effect, se = claim_effect(result)
+        lines.append(claim_line(claim, effect, se))
+        claims.append(
+            {
+                "claim": claim.id,
+                "line": claim.line.key,
+                "hypothesis": result["hypothesis"],
+                "effect": effect,
+                "se": se,
+            }
+        )
     if programmes is None:
         programmes = programme_rois()
     costs = [Cost(c.amount, c.year, c.recurring) for c in costs_of(pilot)]
@@ -46,6 +74,7 @@ def pilot_returns(
         "discount_rate": plan.discount_rate,
         "horizon_years": plan.horizon_years,
         "programmes": programmes,
+        "claims": claims,
     }
     if not lines:
         return {**summary, "error": "no benefit has a measured effect yet", "notes": notes}
@@ -247,6 +276,11 @@ def _set_benefit(
         raise ValueError("choose one of this pilot's metrics")
     if benefit_metric_taken(pilot, metric, benefit.id):
         raise ValueError(f"'{metric.name}' has a benefit line already: change that one instead")
+    if claim_metric_taken(pilot, metric):
+        raise ValueError(
+            f"'{metric.name}' is counted by a claim on the cost of poor service: "
+            "a benefit line on it would count the effect twice"
+        )
     if not (math.isfinite(value_per_unit) and value_per_unit > 0):
         raise ValueError("the value per unit must be a number above zero")
     if not (math.isfinite(volume_per_year) and volume_per_year >= 0):
@@ -262,6 +296,100 @@ def benefit_metric_taken(pilot: Pilot, metric: Metric, except_id: int | None = N
     if except_id is not None:
         query = query.where(Benefit.id != except_id)
     return db.session.scalar(query) is not None
+
+
+def claim_metric_taken(pilot: Pilot, metric: Metric, except_id: int | None = None) -> bool:
+    """Whether a claim of the pilot counts ``metric`` already."""
+    query = select(PoorServiceClaim.id).where(
+        PoorServiceClaim.pilot_id == pilot.id, PoorServiceClaim.metric_id == metric.id
+    )
+    if except_id is not None:
+        query = query.where(PoorServiceClaim.id != except_id)
+    return db.session.scalar(query) is not None
+
+
+def claim_problems(
+    pilot: Pilot,
+    line: PoorServiceLine | None,
+    metric: Metric | None,
+    share: float,
+    currency: str,
+    except_id: int | None = None,
+):
+    """Yield (field, message) for each rule a claim breaks; forms and loads share them."""
+    if line is None:
+        yield "line", "choose a line of the cost of poor service"
+    if metric is None or metric.pilot_id != pilot.id:
+        yield "metric", "choose one of this pilot's metrics"
+        return
+    if metric.direction != "decrease":
+        yield (
+            "metric",
+            f"'{metric.name}' is better when it rises: a claim needs a metric that counts the "
+            "failure itself (repeat contacts, complaints, customers leaving), so that its "
+            "relative fall is the share of the cost removed",
+        )
+    if claim_metric_taken(pilot, metric, except_id):
+        yield "metric", f"'{metric.name}' is counted by another claim already"
+    if benefit_metric_taken(pilot, metric):
+        yield (
+            "metric",
+            f"'{metric.name}' has a benefit line: a claim on it would count the effect twice",
+        )
+    if line is not None:
+        query = select(PoorServiceClaim.id).where(
+            PoorServiceClaim.pilot_id == pilot.id, PoorServiceClaim.line_id == line.id
+        )
+        if except_id is not None:
+            query = query.where(PoorServiceClaim.id != except_id)
+        if db.session.scalar(query) is not None:
+            yield "line", f"the pilot claims the line '{line.key}' already"
+        if line.currency != currency:
+            yield (
+                "line",
+                f"the line '{line.key}' is in {line.currency} and this case in {currency}",
+            )
+    if not (math.isfinite(share) and 0 < share <= 1):
+        yield "share", "the share of the volume reached must be above 0 and at most 1"
+
+
+def add_claim(pilot: Pilot, *, actor: str, user_id: int | None = None, **fields):
+    """Add a claim (``line``, ``metric``, ``share``, ``description``) on a poor-service line."""
+    claim = PoorServiceClaim(pilot_id=pilot.id)
+    _set_claim(pilot, claim, **fields)
+    db.session.add(claim)
+    db.session.flush()
+    _changed(
+        pilot, "created", "poor_service_claim", claim.id, _describe_claim(claim), actor, user_id
+    )
+    return claim
+
+
+def update_claim(claim, *, actor: str, user_id: int | None = None, **fields) -> None:
+    pilot = db.session.get(Pilot, claim.pilot_id)
+    _set_claim(pilot, claim, **fields)
+    _changed(
+        pilot, "updated", "poor_service_claim", claim.id, _describe_claim(claim), actor, user_id
+    )
+
+
+def delete_claim(claim, *, actor: str, user_id: int | None = None) -> None:
+    pilot, summary = db.session.get(Pilot, claim.pilot_id), _describe_claim(claim)
+    db.session.delete(claim)
+    _changed(pilot, "deleted", "poor_service_claim", claim.id, summary, actor, user_id)
+
+
+def _set_claim(pilot, claim, *, line, metric, share: float, description: str = "") -> None:
+    plan = _plan_or_error(pilot)
+    problem = next(claim_problems(pilot, line, metric, share, plan.currency, claim.id), None)
+    if problem is not None:
+        raise ValueError(problem[1])
+    claim.line, claim.metric, claim.share = line, metric, share
+    claim.description = description.strip()
+
+
+def _describe_claim(claim) -> str:
+    return f"{claim.line.key} through {claim.metric.key}, {claim.share:.0%} of its volume reached"
 
 
 def _describe_benefit(benefit: Benefit) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from testbed.auth.access import requires
 from testbed.extensions import db
-from testbed.finance import comparison, services
+from testbed.finance import comparison, poor_service, services
 from testbed.finance.export import (
     PILOT_HEADER,
     PORTFOLIO_HEADER,
@@ -22,13 +22,22 @@ from testbed.finance.export import (
 )
 from testbed.finance.forms import (
     BenefitForm,
+    ClaimForm,
     ConfirmForm,
     CostForm,
     DeleteForm,
     PlanForm,
+    PoorServiceLineForm,
     ProgrammeForm,
 )
-from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.finance.models import (
+    Benefit,
+    CostItem,
+    FinancePlan,
+    PoorServiceClaim,
+    PoorServiceLine,
+    Programme,
+)
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 
@@ -224,6 +233,67 @@ def _benefit_fields(form: BenefitForm) -> dict:
     }
 
 
+@blueprint.route("/pilots/<slug>/finance/claims/new", methods=["GET", "POST"])
+@requires("finance.edit")
+def add_claim(slug: str):
+    pilot = pilot_or_404(slug)
+    _plan_or_redirect(pilot)
+    form = ClaimForm(pilot=pilot, lines=poor_service.all_lines())
+    if not form.is_submitted():
+        form.version.data = pilot.version
+
+    def save():
+        services.add_claim(pilot, **_claim_fields(form), **_editor())
+
+    return _pilot_edit(
+        pilot, form, save, "The claim is added.", title="Claim a cut in the cost of poor service"
+    )
+
+
+@blueprint.route("/pilots/<slug>/finance/claims/<int:claim_id>", methods=["GET", "POST"])
+@requires("finance.edit")
+def edit_claim(slug: str, claim_id: int):
+    pilot = pilot_or_404(slug)
+    claim = _owned(PoorServiceClaim, claim_id, pilot)
+    form = ClaimForm(pilot=pilot, lines=poor_service.all_lines(), claim_id=claim.id)
+    if not form.is_submitted():
+        form.version.data = pilot.version
+        form.line.data, form.metric.data = claim.line_id, claim.metric_id
+        form.share_percent.data = claim.share * 100
+        form.description.data = claim.description
+
+    def save():
+        services.update_claim(claim, **_claim_fields(form), **_editor())
+
+    delete = url_for("finance.delete_claim", slug=slug, claim_id=claim_id)
+    return _pilot_edit(
+        pilot, form, save, "The claim is saved.", title="Change a claim", delete_url=delete
+    )
+
+
+@blueprint.post("/pilots/<slug>/finance/claims/<int:claim_id>/delete")
+@requires("finance.edit")
+def delete_claim(slug: str, claim_id: int):
+    pilot = pilot_or_404(slug)
+    claim = _owned(PoorServiceClaim, claim_id, pilot)
+
+    def delete():
+        services.delete_claim(claim, **_editor())
+
+    return _pilot_edit(
+        pilot, DeleteForm(), delete, "The claim is deleted.", title="Delete a claim", deleting=True
+    )
+
+
+def _claim_fields(form: ClaimForm) -> dict:
+    return {
+        "line": form.chosen_line(),
+        "metric": form.chosen_metric(),
+        "share": form.share_percent.data / 100,
+        "description": form.description.data or "",
+    }
+
+
 def _pilot_edit(pilot: Pilot, form, change: Callable[[], None], done: str, **page):
     """Show the form, or apply ``change`` in one transaction if the pilot is unchanged since.
 
@@ -353,5 +423,92 @@ def _save_programme(form: ProgrammeForm, change: Callable[[], None]) -> bool:
         # Another person saved the same name between the check and the commit.
         db.session.rollback()
         form.name.errors.append("A programme of this name exists already.")
+        return False
+    return True
+
+
+# The company's cost of poor service: shared by every pilot's claims.
+
+
+@blueprint.get("/finance/poor-service")
+@requires("finance.view")
+def poor_service_page():
+    return render_template(
+        "finance/poor_service.html",
+        model=comparison.poor_service_model(),
+        kinds=poor_service.KIND_LABELS,
+    )
+
+
+@blueprint.route("/finance/poor-service/new", methods=["GET", "POST"])
+@requires("finance.edit")
+def add_poor_service_line():
+    form = PoorServiceLineForm()
+    if not form.is_submitted():
+        form.currency.data = poor_service.model_currency() or "EUR"
+    if form.validate_on_submit():
+        saved = _save_line(form, lambda: poor_service.add_line(**form.fields(), **_editor()))
+        if saved:
+            flash(f"The line “{form.name.data}” is added.", "success")
+            return redirect(url_for("finance.poor_service_page"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("finance/poor_service_line.html", form=form, line=None), status
+
+
+@blueprint.route("/finance/poor-service/<int:line_id>", methods=["GET", "POST"])
+@requires("finance.edit")
+def edit_poor_service_line(line_id: int):
+    line = db.get_or_404(PoorServiceLine, line_id)
+    form = PoorServiceLineForm(obj=line, line_id=line.id)
+    if form.validate_on_submit():
+
+        def save():
+            poor_service.update_line(line, **form.fields(), **_editor())
+
+        if _save_line(form, save):
+            flash(f"The line “{form.name.data}” is saved.", "success")
+            return redirect(url_for("finance.poor_service_page"))
+    status = 422 if form.is_submitted() else 200
+    page = render_template(
+        "finance/poor_service_line.html",
+        form=form,
+        line=line,
+        claiming=poor_service.pilots_claiming(line),
+        delete_form=ConfirmForm(),
+    )
+    return page, status
+
+
+@blueprint.post("/finance/poor-service/<int:line_id>/delete")
+@requires("finance.edit")
+def delete_poor_service_line(line_id: int):
+    line = db.get_or_404(PoorServiceLine, line_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    name = line.name
+    try:
+        poor_service.delete_line(line, **_editor())
+        db.session.commit()
+    except ValueError as error:
+        db.session.rollback()
+        flash(f"{str(error)[0].upper()}{str(error)[1:]}.", "error")
+        return redirect(url_for("finance.edit_poor_service_line", line_id=line_id))
+    flash(f"The line “{name}” is deleted.", "success")
+    return redirect(url_for("finance.poor_service_page"))
+
+
+def _save_line(form: PoorServiceLineForm, change: Callable[[], None]) -> bool:
+    """Apply ``change`` and commit; on a refusal roll back and say why on the form."""
+    try:
+        change()
+        db.session.commit()
+    except ValueError as error:
+        db.session.rollback()
+        form.form_errors.append(f"{str(error)[0].upper()}{str(error)[1:]}.")
+        return False
+    except IntegrityError:
+        # Another person saved the same key between the check and the commit.
+        db.session.rollback()
+        form.key.errors.append("A line with this key exists already.")
         return False
     return True

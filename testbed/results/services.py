@@ -19,6 +19,7 @@ from analysis.results import Comparison
 from analysis.sequential import sequential_compare
 from analysis.srm import sample_ratio_mismatch
 from analysis.two_sample import compare, group_estimates, non_inferiority
+from testbed.finance.poor_service import model_digest
 from testbed.finance.services import pilot_returns, programme_rois
 from testbed.pilots.models import Hypothesis, Pilot
 from testbed.results import summaries
@@ -262,10 +263,12 @@ def report_for(pilot: Pilot, correction: str = "holm") -> dict:
 def reports_for(pilots: Iterable[Pilot], correction: str = "holm") -> dict[int, dict]:
     """Each pilot's report by id: kept in memory, stored for every process, else computed.
 
-    The report's returns compare with the existing programmes, so the
-    programmes are part of what a report is kept for.
+    The report's returns compare with the existing programmes and count
+    claims on the cost of poor service, so the programmes and that model are
+    part of what a report is kept for.
     """
-    name = f"report:{correction}:{programmes_digest(programme_rois())}"
+    programmes = programmes_digest(programme_rois())
+    name = f"report:{correction}:{programmes}:{model_digest()}"
     return summaries.kept(
         pilots, name, lambda pilot: analyse_pilot(pilot, correction), _CACHE, _CACHE_SIZE
     )

@@ -19,6 +19,8 @@ from testbed.extensions import db
 from testbed.files.errors import LoadError
 from testbed.files.export import export_pilot
 from testbed.files.loader import load_path
+from testbed.files.poor_service import export_model
+from testbed.finance.models import PoorServiceLine
 from testbed.models import Pilot, Suggestion, SuggestionComment, SuggestionStep, SuggestionVote
 from testbed.pilots import services as pilots
 from testbed.suggestions import services as suggestions
@@ -109,6 +111,9 @@ def pages(client, slug: str) -> dict[str, str]:
 def export_all(folder: Path) -> dict[str, bytes]:
     for pilot in db.session.scalars(select(Pilot).order_by(Pilot.slug)):
         export_pilot(pilot, folder / pilot.slug)
+    # The pilots' claims name lines of the company's cost of poor service: it travels too.
+    if db.session.scalar(select(PoorServiceLine.id).limit(1)) is not None:
+        export_model(folder / "company" / "poor-service.toml")
     return {
         str(file.relative_to(folder)): file.read_bytes()
         for file in sorted(folder.rglob("*"))
@@ -146,6 +151,7 @@ def test_every_demo_pilot_travels_whole_and_reads_the_same(app, client, login, t
     load_path(tmp_path / "first")
     db.session.commit()
     assert export_all(tmp_path / "second") == first
+    assert "company/poor-service.toml" in first
 
     login("finance", email=VIEWER)
     after = {slug: pages(client, slug) for slug in slugs}

@@ -86,6 +86,27 @@ def new_benefit(w: World) -> Call:
     return Call(on_pilot(w, "/finance/benefits/new"), data=benefit_fields(w))
 
 
+def line_fields(w: World) -> dict:
+    number = w.next()
+    return {
+        "key": f"line-{number}",
+        "segment": "healthcare",
+        "kind": "complaints",
+        "name": f"Complaints {number}",
+        "currency": "EUR",
+        "volume": "100",
+        "unit_cost": "40",
+        "source": "Complaints register",
+        "period": "2024",
+    }
+
+
+def claim_fields(w: World) -> dict:
+    line = w.poor_service_line()
+    w.free_metric()
+    return finance_form(w, line=str(line.id), metric=str(w.fta_id), share_percent="50")
+
+
 def if_match(w: World) -> dict:
     return {"If-Match": f'"{w.version}"'}
 
@@ -197,6 +218,27 @@ REQUESTS = {
         data={"name": f"Programme {w.next()}", "roi_percent": "15"}),
     ("finance.delete_programme", "POST"): lambda w, owner: Call(
         f"/finance/programmes/{w.programme().id}/delete"),
+    ("finance.poor_service_page", "GET"): lambda w, owner: Call("/finance/poor-service"),
+    ("finance.add_poor_service_line", "GET"): lambda w, owner: Call("/finance/poor-service/new"),
+    ("finance.add_poor_service_line", "POST"): lambda w, owner: Call(
+        "/finance/poor-service/new", data=line_fields(w)),
+    ("finance.edit_poor_service_line", "GET"): lambda w, owner: Call(
+        f"/finance/poor-service/{w.poor_service_line().id}"),
+    ("finance.edit_poor_service_line", "POST"): lambda w, owner: Call(
+        f"/finance/poor-service/{w.poor_service_line().id}", data=line_fields(w)),
+    ("finance.delete_poor_service_line", "POST"): lambda w, owner: Call(
+        f"/finance/poor-service/{w.poor_service_line().id}/delete"),
+    ("finance.add_claim", "GET"): lambda w, owner: Call(on_pilot(w, "/finance/claims/new")),
+    ("finance.add_claim", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/finance/claims/new"), data=claim_fields(w)),
+    ("finance.edit_claim", "GET"): lambda w, owner: Call(
+        on_pilot(w, f"/finance/claims/{w.claim().id}")),
+    ("finance.edit_claim", "POST"): lambda w, owner: (lambda claim: Call(
+        on_pilot(w, f"/finance/claims/{claim.id}"),
+        data=finance_form(w, line=str(claim.line_id), metric=str(w.fta_id), share_percent="40"),
+    ))(w.claim()),
+    ("finance.delete_claim", "POST"): lambda w, owner: (lambda claim: Call(
+        on_pilot(w, f"/finance/claims/{claim.id}/delete"), data=finance_form(w)))(w.claim()),
     ("admin.users", "GET"): lambda w, owner: Call("/admin/users"),
     ("admin.users", "POST"): lambda w, owner: Call("/admin/users", data={
         "email": f"new{w.next()}@example.org", "role": "finance", "department": "0",
@@ -265,6 +307,7 @@ REQUESTS = {
     ("api.get_results", "GET"): lambda w, owner: Call(in_api(w, "/results")),
     ("api.get_returns", "GET"): lambda w, owner: Call(in_api(w, "/returns")),
     ("api.list_returns", "GET"): lambda w, owner: Call("/api/v1/returns"),
+    ("api.get_poor_service", "GET"): lambda w, owner: Call("/api/v1/poor-service"),
     ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
     ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
     ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),

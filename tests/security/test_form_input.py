@@ -63,6 +63,13 @@ TEXT_FIELDS: dict[tuple[str, str], tuple[str, type, dict[str, dict]]] = {
         {"name": {}, "description": {}}),
     ("finance.edit_programme", "POST"): ("finance", finance.ProgrammeForm,
         {"name": {}, "description": {}}),
+    ("finance.add_poor_service_line", "POST"): ("finance", finance.PoorServiceLineForm, {
+        "key": {}, "segment": {}, "name": {}, "currency": {}, "source": {}, "period": {},
+        "description": {}}),
+    ("finance.edit_poor_service_line", "POST"): ("finance", finance.PoorServiceLineForm, {
+        "name": {}, "source": {}, "description": {}}),
+    ("finance.add_claim", "POST"): ("finance", finance.ClaimForm, {"description": {}}),
+    ("finance.edit_claim", "POST"): ("finance", finance.ClaimForm, {"description": {}}),
     ("admin.users", "POST"): ("admin", auth.UserForm, {"name": {}, "email": {}, "password": {}}),
     ("admin.user", "POST"): ("admin", auth.ChangeUserForm, {"name": {}}),
     ("admin.reset_password", "POST"): ("admin", auth.PasswordForm, {"password": {}, "confirm": {}}),

@@ -16,9 +16,9 @@ from testbed.auth.models import Department, User
 from testbed.auth.services import department_named
 from testbed.extensions import db
 from testbed.files.loader import load_path
-from testbed.finance import comparison
+from testbed.finance import comparison, poor_service
 from testbed.finance import services as finance
-from testbed.finance.models import Benefit, CostItem, Programme
+from testbed.finance.models import Benefit, CostItem, PoorServiceClaim, PoorServiceLine, Programme
 from testbed.pilots.models import Hypothesis, Pilot
 from testbed.results import services as results
 from testbed.store import upload
@@ -100,7 +100,30 @@ class World:
     def free_metric(self) -> None:
         for benefit in db.session.scalars(select(Benefit).where(Benefit.metric_id == self.fta_id)):
             finance.delete_benefit(benefit, **ACTOR)
+        claims = select(PoorServiceClaim).where(PoorServiceClaim.metric_id == self.fta_id)
+        for claim in db.session.scalars(claims):
+            finance.delete_claim(claim, **ACTOR)
         db.session.commit()
+
+    def poor_service_line(self) -> PoorServiceLine:
+        """A new, unclaimed line of the cost of poor service."""
+        made = poor_service.add_line(**poor_service_line_fields(self.next()), **ACTOR)
+        db.session.commit()
+        return made
+
+    def claim(self) -> PoorServiceClaim:
+        """A new claim on a new line through the failure-to-attend metric, freed first."""
+        self.free_metric()
+        made = finance.add_claim(
+            self.pilot,
+            line=self.poor_service_line(),
+            metric=self.pilot.metric("fta"),
+            share=0.5,
+            description="",
+            **ACTOR,
+        )
+        db.session.commit()
+        return made
 
     @property
     def fta_id(self) -> int:
@@ -130,6 +153,20 @@ class World:
             for earlier in upload.pending_uploads_of(owner):
                 upload.discard(earlier)
             return upload.store_upload(self.pilot, rows.encode(), "more.csv", by=owner).token
+
+
+def poor_service_line_fields(number: int) -> dict:
+    return {
+        "key": f"healthcare-missed-{number}",
+        "segment": "healthcare",
+        "kind": "rework",
+        "name": f"Missed appointments {number}",
+        "currency": "EUR",
+        "volume": 1000.0,
+        "unit_cost": 80.0,
+        "source": "Booking system",
+        "period": "2024",
+    }
 
 
 def build_world(app, pilot_folder, monkeypatch, tmp_path) -> World:
