@@ -13,6 +13,7 @@ from testbed.pilots.models import (
     Pilot,
 )
 from testbed.results.summaries import PilotSummary
+from testbed.scorecard.models import Indicator, IndicatorLink, Measurement, pilot_indicator
 from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.suggestions.models import (
     Suggestion,
@@ -32,7 +33,10 @@ __all__ = [
     "Hypothesis",
     "HypothesisAmendment",
     "ImportBatch",
+    "Indicator",
+    "IndicatorLink",
     "Iteration",
+    "Measurement",
     "Metric",
     "Observation",
     "Partner",
@@ -45,4 +49,5 @@ __all__ = [
     "SuggestionVote",
     "User",
     "ValueCount",
+    "pilot_indicator",
 ]

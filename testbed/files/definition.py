@@ -158,6 +158,8 @@ PILOT = {
     "end_date": Field("date"),
     "summary": Field("str", default=""),
     "departments": Field("names", default=[], length=120),
+    # Keys of the company indicators (scorecard.toml) the pilot is meant to move.
+    "indicators": Field("names", default=[], length=80),
     "pilot_share": Field("share"),
     "partner": Field("table", required=True, fields=PARTNER),
     "metrics": Field("tables", default=[], fields=METRIC),
@@ -438,6 +440,7 @@ def _check_references(definition: dict, locator: Locator) -> None:
             "a key account needs key_account_reason: pilots with key accounts alarm sales",
         )
     _check_dates(definition, locator, ())
+    _check_indicator_keys(definition["indicators"], locator)
     metrics = _unique(definition["metrics"], "key", "metrics", locator)
     _unique(definition["hypotheses"], "key", "hypotheses", locator)
     iterations = _unique(definition["iterations"], "number", "iterations", locator)
@@ -463,6 +466,14 @@ def _check_references(definition: dict, locator: Locator) -> None:
                     "year",
                     f"year must lie between 0 and horizon_years ({finance['horizon_years']})",
                 )
+
+
+def _check_indicator_keys(keys: list[str], locator: Locator) -> None:
+    for key in keys:
+        if not KEY_PATTERN.match(key):
+            raise locator.error((), "indicators", f"'{key}' is not a valid indicator key")
+        if keys.count(key) > 1:
+            raise locator.error((), "indicators", f"the indicator '{key}' is named twice")
 
 
 def _unique(items: list[dict], key: str, table: str, locator: Locator) -> dict:
