@@ -23,7 +23,9 @@ def summary(sample: np.ndarray) -> PeriodValue:
         (100.0, 100.0, 5.0, 15.0, 12, 8, 3),  # no change, very unequal spreads
     ],
 )
-def test_the_interval_matches_welch_on_the_raw_answers(start_mean, end_mean, sd0, sd1, n0, n1, seed):
+def test_the_interval_matches_welch_on_the_raw_answers(
+    start_mean, end_mean, sd0, sd1, n0, n1, seed
+):
     rng = np.random.default_rng(seed)
     first, latest = rng.normal(start_mean, sd0, n0), rng.normal(end_mean, sd1, n1)
     change = change_from_start(summary(first), summary(latest), "increase")
