@@ -28,7 +28,8 @@ def count(model) -> int:
     [
         ("indicator,period,value,colour\n", 1, 4, "unknown column 'colour'"),
         ("indicator,value\n", 1, None, "the required column 'period' is missing"),
-        ("indicator,period,value\nnps,2025-01,12\nwho,2025-02,3\n", 3, 1, "unknown indicator 'who'"),
+        ("indicator,period,value\nnps,2025-01,12\nwho,2025-02,3\n", 3, 1,
+         "unknown indicator 'who'"),
         ("indicator,period,value\nnps,2025-13,12\n", 2, 2, "not a monthly period"),
         ("indicator,period,value\nnps,2025-01,twelve\n", 2, 3, "'twelve' is not a number"),
         ("indicator,period,value\nnps,2025-01,inf\n", 2, 3, "not a finite number"),

@@ -86,6 +86,77 @@ def new_benefit(w: World) -> Call:
     return Call(on_pilot(w, "/finance/benefits/new"), data=benefit_fields(w))
 
 
+def indicator(w: World):
+    """The scorecard's indicator the requests address, made once, owned by Operations."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import IndicatorFields
+
+    found = services.indicator_named("nps")
+    if found is None:
+        found = services.create_indicator(
+            IndicatorFields("nps", "Net Promoter Score", "customer", "increase", target=40.0,
+                            department=w.department()),
+            actor="setup",
+        )  # fmt: skip
+        db.session.commit()
+    return found
+
+
+def measurement_id(w: World) -> int:
+    """A new measurement of the indicator, for a request that removes one."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import MeasurementRow
+
+    period = f"{2000 + w.next()}-01"
+    services.store_measurements(
+        [MeasurementRow(indicator(w), None, period, 10.0)], source="web", actor="setup"
+    )
+    db.session.commit()
+    return next(m.id for m in indicator(w).measurements if m.period == period)
+
+
+def link_id(w: World) -> int:
+    """A new link into the indicator, for a request that removes one."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import IndicatorFields
+
+    leading = services.create_indicator(
+        IndicatorFields(f"lead{w.next()}", "Leading", "internal", "increase"), actor="setup"
+    )
+    link = services.add_link(leading, indicator(w), actor="setup")
+    db.session.commit()
+    return link.id
+
+
+def link_leading(w: World) -> int:
+    """A new indicator not yet linked to the one the requests address."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import IndicatorFields
+
+    indicator(w)
+    made = services.create_indicator(
+        IndicatorFields(f"lead{w.next()}", "Leading", "internal", "increase"), actor="setup"
+    )
+    db.session.commit()
+    return made.id
+
+
+def indicator_form(w: World) -> dict:
+    return {"key": "nps", "name": f"NPS {w.next()}", "perspective": "customer",
+            "direction": "increase", "cadence": "monthly", "target": "40",
+            "department": "0"}  # fmt: skip
+
+
+def measurements_file(w: World) -> Call:
+    indicator(w)
+    rows = f"indicator,period,value\nnps,{2000 + w.next()}-02,12\n"
+    return Call(
+        "/scorecard/measurements",
+        data={"file": (io.BytesIO(rows.encode()), "survey.csv")},
+        content_type="multipart/form-data",
+    )
+
+
 def if_match(w: World) -> dict:
     return {"If-Match": f'"{w.version}"'}
 
@@ -193,6 +264,32 @@ REQUESTS = {
         data={"name": f"Programme {w.next()}", "roi_percent": "15"}),
     ("finance.delete_programme", "POST"): lambda w, owner: Call(
         f"/finance/programmes/{w.programme().id}/delete"),
+    ("scorecard.scorecard", "GET"): lambda w, owner: Call("/scorecard"),
+    ("scorecard.new_indicator", "GET"): lambda w, owner: Call("/scorecard/indicators/new"),
+    ("scorecard.new_indicator", "POST"): lambda w, owner: Call(
+        "/scorecard/indicators/new", data=indicator_form(w) | {"key": f"k{w.next()}"}),
+    ("scorecard.indicator", "GET"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}"),
+    ("scorecard.edit_indicator", "GET"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/edit"),
+    ("scorecard.edit_indicator", "POST"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/edit", data=indicator_form(w)),
+    ("scorecard.add_measurement", "POST"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/measurements",
+        data={"period": f"{2000 + w.next()}-03", "department": "0", "value": "12"}),
+    ("scorecard.delete_measurement", "POST"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/measurements/{measurement_id(w)}/delete"),
+    ("scorecard.upload_measurements", "POST"): lambda w, owner: measurements_file(w),
+    ("scorecard.strategy_map", "GET"): lambda w, owner: Call("/scorecard/map"),
+    ("scorecard.add_link", "POST"): lambda w, owner: Call("/scorecard/links", data={
+        "leading": str(link_leading(w)), "lagging": str(indicator(w).id)}),
+    ("scorecard.delete_link", "POST"): lambda w, owner: Call(
+        f"/scorecard/links/{link_id(w)}/delete"),
+    ("scorecard.progress", "GET"): lambda w, owner: Call(
+        f"/scorecard/progress?indicator={indicator(w).key}"),
+    ("scorecard.pilot_indicators", "GET"): lambda w, owner: Call(on_pilot(w, "/indicators")),
+    ("scorecard.pilot_indicators", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/indicators"), data={"indicators": [indicator(w).key]}),
     ("admin.users", "GET"): lambda w, owner: Call("/admin/users"),
     ("admin.users", "POST"): lambda w, owner: Call("/admin/users", data={
         "email": f"new{w.next()}@example.org", "role": "finance", "department": "0",
