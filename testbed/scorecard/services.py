@@ -59,6 +59,8 @@ def period_problem(period: str, cadence: str) -> str | None:
 def _check_fields(fields: IndicatorFields, indicator: Indicator | None) -> None:
     if not KEY_PATTERN.match(fields.key or ""):
         raise InvalidField("key", "use letters, digits, - and _ only (at most 80)")
+    if fields.key == "new":
+        raise InvalidField("key", "'new' names the page that adds an indicator; choose another")
     other = db.session.scalar(select(Indicator).where(Indicator.key == fields.key))
     if other is not None and other is not indicator:
         raise InvalidField("key", f"another indicator has the key '{fields.key}'")

@@ -141,6 +141,12 @@ def link_leading(w: World) -> int:
     return made.id
 
 
+def services_key(indicator_id: int) -> str:
+    from testbed.scorecard.models import Indicator
+
+    return db.session.get(Indicator, indicator_id).key
+
+
 def indicator_form(w: World) -> dict:
     return {"key": "nps", "name": f"NPS {w.next()}", "perspective": "customer",
             "direction": "increase", "cadence": "monthly", "target": "40",
@@ -358,6 +364,21 @@ REQUESTS = {
     ("api.get_results", "GET"): lambda w, owner: Call(in_api(w, "/results")),
     ("api.get_returns", "GET"): lambda w, owner: Call(in_api(w, "/returns")),
     ("api.list_returns", "GET"): lambda w, owner: Call("/api/v1/returns"),
+    ("api.list_indicators", "GET"): lambda w, owner: Call("/api/v1/scorecard/indicators"),
+    ("api.get_indicator", "GET"): lambda w, owner: Call(
+        f"/api/v1/scorecard/indicators/{indicator(w).key}"),
+    ("api.create_indicator", "POST"): lambda w, owner: Call("/api/v1/scorecard/indicators", json={
+        "key": f"k{w.next()}", "name": "Calls", "perspective": "internal",
+        "direction": "increase"}),
+    ("api.push_measurements", "POST"): lambda w, owner: Call(
+        "/api/v1/scorecard/measurements",
+        json=[{"indicator": indicator(w).key, "period": f"{2000 + w.next()}-04", "value": 3}]),
+    ("api.list_links", "GET"): lambda w, owner: Call("/api/v1/scorecard/links"),
+    ("api.create_link", "POST"): lambda w, owner: Call("/api/v1/scorecard/links", json={
+        "leading": services_key(link_leading(w)), "lagging": indicator(w).key}),
+    ("api.get_pilot_indicators", "GET"): lambda w, owner: Call(in_api(w, "/indicators")),
+    ("api.put_pilot_indicators", "PUT"): lambda w, owner: Call(
+        in_api(w, "/indicators"), json={"indicators": [indicator(w).key]}),
     ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
     ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
     ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),

@@ -144,6 +144,14 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api.get_results",                  "GET"):    (401,  200,  200,  200,  200),
     ("api.get_returns",                  "GET"):    (401,  200,  200,  200,  200),
     ("api.list_returns",                 "GET"):    (401,  200,  200,  200,  200),
+    ("api.list_indicators",              "GET"):    (401,  200,  200,  200,  200),
+    ("api.get_indicator",                "GET"):    (401,  200,  200,  200,  200),
+    ("api.create_indicator",             "POST"):   (401,  201,  403,  403,  201),
+    ("api.push_measurements",            "POST"):   (401,  201,  403,  403,  201),
+    ("api.list_links",                   "GET"):    (401,  200,  200,  200,  200),
+    ("api.create_link",                  "POST"):   (401,  201,  403,  403,  201),
+    ("api.get_pilot_indicators",         "GET"):    (401,  200,  200,  200,  200),
+    ("api.put_pilot_indicators",         "PUT"):    (401,  200,  403,  403,  200),
     # Addresses and methods the API does not have: answered before any token is read, 404
     # for an unknown address, 405 for a method the address lacks (PUT and DELETE below).
     ("api.unknown",                      "GET"):    (404,  404,  404,  404,  404),
