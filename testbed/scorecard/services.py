@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from analysis.progress import Change, PeriodValue, change_from_start, gap_closed, rank_by_progress
 from testbed.audit import record
@@ -137,6 +137,13 @@ def update_indicator(
     """Change an indicator; returns what changed as 'field: old → new' lines."""
     _check_fields(fields, indicator)
     before = _state(indicator)
+    if fields.key != indicator.key:
+        # Pilots name the indicator by key: they follow it to its new one.
+        db.session.execute(
+            update(pilot_indicator)
+            .where(pilot_indicator.c.indicator_key == indicator.key)
+            .values(indicator_key=fields.key)
+        )
     with db.session.no_autoflush:
         _apply(indicator, fields)
     after = _state(indicator)

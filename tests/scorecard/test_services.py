@@ -213,3 +213,14 @@ def test_a_department_head_measures_only_their_own_departments_indicators(
     assert services.may_measure(head, sales_kpi) and not services.may_measure(head, nps)
     assert not services.may_measure(finance, sales_kpi)
     assert services.may_measure(innovation, nps)
+
+
+def test_a_new_key_carries_the_pilots_that_named_the_old_one(make_indicator, loaded_pilot):
+    indicator = make_indicator("nps")
+    services.set_pilot_indicators(loaded_pilot, ["nps"], **ACTOR)
+    fields = IndicatorFields("net-promoter", "NPS", "customer", "increase", target=40.0)
+    changes = services.update_indicator(indicator, fields, **ACTOR)
+    db.session.commit()
+    assert "key: nps → net-promoter" in changes
+    assert services.pilot_indicator_keys(loaded_pilot) == ["net-promoter"]
+    assert [p.id for p in services.pilots_moving(indicator)] == [loaded_pilot.id]
