@@ -18,10 +18,9 @@ import tomllib
 from collections import defaultdict
 from pathlib import Path
 
+import company_scorecard
 import numpy as np
 import tomli_w
-
-import company_scorecard
 
 HERE = Path(__file__).resolve().parent
 
