@@ -505,8 +505,11 @@ def latest_level(indicator: Indicator) -> tuple[str | None, float | None, str]:
     company = next((m for m in rows if m.department_id is None), None)
     if company is not None:
         return period, company.value, COMPANY.lower()
+    if len(rows) == 1:
+        return period, rows[0].value, rows[0].department.name
+    # Unweighted: each department counts once, whatever its number of customers.
     mean = math.fsum(m.value for m in rows) / len(rows)
-    return period, mean, f"mean of {len(rows)} department{'s' if len(rows) > 1 else ''}"
+    return period, mean, f"mean of {len(rows)} departments"
 
 
 def on_target(indicator: Indicator, value: float | None) -> bool | None:
