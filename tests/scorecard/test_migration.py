@@ -65,7 +65,16 @@ def test_0008_upgrades_downgrades_and_upgrades_again(at_0005, runner):
     assert table_names() >= TABLES
 
 
-def test_the_demo_has_the_scorecard_and_links_its_pilots(runner):
+@pytest.fixture
+def schema_restored(app):
+    """The demo migrates the shared PostgreSQL schema: leave no revision behind for others."""
+    yield
+    db.session.remove()
+    _drop_everything()
+    db.create_all()
+
+
+def test_the_demo_has_the_scorecard_and_links_its_pilots(runner, schema_restored):
     result = runner.invoke(args=["demo", "--no-serve"])
     assert result.exit_code == 0, result.output
     from testbed.scorecard import services
