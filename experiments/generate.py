@@ -19,6 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import company_poor_service
+import company_scorecard
 import numpy as np
 import tomli_w
 
@@ -120,6 +121,19 @@ def sort_rows(rows: list[dict], metric_order: list[str]) -> list[dict]:
     )
 
 
+def with_indicators(definition: dict) -> dict:
+    """The definition with the company indicators the pilot is meant to move, after departments."""
+    keys = company_scorecard.PILOT_INDICATORS.get(definition["slug"])
+    if not keys:
+        return definition
+    ordered = {}
+    for name, value in definition.items():
+        ordered[name] = value
+        if name == "departments":
+            ordered["indicators"] = sorted(keys)
+    return ordered
+
+
 def write_pilot(
     definition: dict,
     observations: dict[str, list[dict]],
@@ -128,6 +142,7 @@ def write_pilot(
     """(Re)write one pilot folder: pilot.toml, observations*.csv and summary.csv."""
     folder = HERE / definition["slug"]
     folder.mkdir(exist_ok=True)
+    definition = with_indicators(definition)
     for stale in folder.glob("*.csv"):
         stale.unlink()
     (folder / "pilot.toml").write_text(tomli_w.dumps(definition), encoding="utf-8")
@@ -1992,6 +2007,7 @@ ALLOWED_KEYS = {
         "end_date",
         "summary",
         "departments",
+        "indicators",
         "pilot_share",
         "partner",
         "metrics",
@@ -2273,6 +2289,7 @@ def main() -> None:
     check_all(folders)
     pilots = [tomllib.loads((f / "pilot.toml").read_text(encoding="utf-8")) for f in folders]
     company_poor_service.check_model(company_poor_service.write_model(HERE), pilots)
+    company_scorecard.write()
 
 
 if __name__ == "__main__":

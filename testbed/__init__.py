@@ -75,9 +75,21 @@ def register_blueprints(app: Flask) -> None:
     from testbed.reports.views import blueprint as reports
     from testbed.results.decision import RECOMMENDATIONS
     from testbed.results.views import blueprint as results
+    from testbed.scorecard.views import blueprint as scorecard
     from testbed.suggestions.views import blueprint as suggestions
 
-    for blueprint in (health, auth, admin, pilots, results, reports, suggestions, finance, api):
+    for blueprint in (
+        health,
+        auth,
+        admin,
+        pilots,
+        results,
+        reports,
+        suggestions,
+        finance,
+        scorecard,
+        api,
+    ):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["recommendations"] = RECOMMENDATIONS

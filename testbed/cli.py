@@ -22,6 +22,7 @@ from testbed.files.export import export_pilot
 from testbed.files.loader import load_path
 from testbed.pilots.models import Pilot
 from testbed.results.services import analyse_pilot
+from testbed.scorecard.files import load_scorecard
 
 DEMO_ACCOUNTS = (  # e-mail, role, name, department
     ("innovation@demo.testbed", "innovation", "Ines Innovation", "Customer Service"),
@@ -48,6 +49,7 @@ def register_commands(app) -> None:
         backup_command,
         restore_command,
         poor_service_group,
+        scorecard_group,
     ):
         app.cli.add_command(command)
 
@@ -122,6 +124,28 @@ def analyze_command(slug: str, as_json: bool, correction: str):
         from testbed.results.table import render_table
 
         click.echo(render_table(report))
+
+
+@click.group("scorecard")
+def scorecard_group():
+    """The company scorecard: indicators, links and measurements."""
+
+
+@scorecard_group.command("load")
+@click.argument("path", type=click.Path(path_type=Path))
+@with_appcontext
+def scorecard_load_command(path: Path):
+    """Load a scorecard folder (scorecard.toml, indicator-measurements*.csv) or one CSV file."""
+    try:
+        outcome = load_scorecard(path)
+    except LoadError as error:
+        fail(f"nothing was loaded: {error}")
+    db.session.commit()
+    click.echo(
+        f"indicators: {outcome.indicators_created} created, {outcome.indicators_updated} updated; "
+        f"links: {outcome.links_added} added; measurements: {outcome.added} added, "
+        f"{outcome.replaced} replaced"
+    )
 
 
 @click.group("users")
@@ -227,12 +251,14 @@ def serve(app, host: str, port: int) -> None:
 
 
 def build_demo() -> None:
-    """Drop everything, migrate to the newest schema, load ``experiments/``, add accounts."""
+    """Drop everything, migrate to the newest schema, load ``experiments/`` (the company
+    scorecard, then the pilots), add accounts."""
     db.session.remove()
     db.drop_all()
     with db.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     upgrade()
+    load_scorecard(PROJECT_ROOT / "experiments" / "company", actor="demo")
     load_path(PROJECT_ROOT / "experiments", actor="demo")
     for email, role, name, department in DEMO_ACCOUNTS:
         create_user(

@@ -20,6 +20,7 @@ from testbed.pilots.models import (
     Pilot,
 )
 from testbed.results.summaries import PilotSummary
+from testbed.scorecard.models import Indicator, IndicatorLink, Measurement, pilot_indicator
 from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.suggestions.models import (
     Suggestion,
@@ -39,7 +40,10 @@ __all__ = [
     "Hypothesis",
     "HypothesisAmendment",
     "ImportBatch",
+    "Indicator",
+    "IndicatorLink",
     "Iteration",
+    "Measurement",
     "Metric",
     "Observation",
     "Partner",
@@ -54,4 +58,5 @@ __all__ = [
     "SuggestionVote",
     "User",
     "ValueCount",
+    "pilot_indicator",
 ]

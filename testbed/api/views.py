@@ -23,6 +23,7 @@ from testbed.finance.comparison import poor_service_model
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Pilot
 from testbed.pilots.services import adopted_suggestions
 from testbed.results.services import report_for
+from testbed.scorecard import api as scorecard_api  # noqa: F401  (declaring registers the routes)
 from testbed.store.models import ImportBatch
 from testbed.suggestions.models import Suggestion
 

@@ -28,6 +28,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # when they see what it earns); only finance and admins change the case.
     "finance.view": EVERYONE,
     "finance.edit": frozenset({"finance", "admin"}),
+    # The company scorecard is one shared language: everyone reads it. Innovation and
+    # admins define indicators, links and loads; a department head enters the
+    # measurements of the indicators their own department owns (checked per indicator).
+    "scorecard.view": EVERYONE,
+    "scorecard.edit": frozenset({"innovation", "admin"}),
+    "scorecard.measure": frozenset({"innovation", "department_head", "admin"}),
     "admin.manage": frozenset({"admin"}),
     "api.tokens": EVERYONE,
 }

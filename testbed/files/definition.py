@@ -165,6 +165,8 @@ PILOT = {
     "end_date": Field("date"),
     "summary": Field("str", default=""),
     "departments": Field("names", default=[], length=120),
+    # Keys of the company indicators (scorecard.toml) the pilot is meant to move.
+    "indicators": Field("names", default=[], length=80),
     "pilot_share": Field("share"),
     "partner": Field("table", required=True, fields=PARTNER),
     "metrics": Field("tables", default=[], fields=METRIC),
@@ -445,6 +447,7 @@ def _check_references(definition: dict, locator: Locator) -> None:
             "a key account needs key_account_reason: pilots with key accounts alarm sales",
         )
     _check_dates(definition, locator, ())
+    _check_indicator_keys(definition["indicators"], locator)
     metrics = _unique(definition["metrics"], "key", "metrics", locator)
     _unique(definition["hypotheses"], "key", "hypotheses", locator)
     iterations = _unique(definition["iterations"], "number", "iterations", locator)
@@ -504,6 +507,14 @@ def _check_claims(finance: dict, metrics: dict, locator: Locator) -> None:
             raise locator.error(
                 where, "share", f"'share' must be above 0 and at most 1, got {claim['share']}"
             )
+
+
+def _check_indicator_keys(keys: list[str], locator: Locator) -> None:
+    for key in keys:
+        if not KEY_PATTERN.match(key):
+            raise locator.error((), "indicators", f"'{key}' is not a valid indicator key")
+        if keys.count(key) > 1:
+            raise locator.error((), "indicators", f"the indicator '{key}' is named twice")
 
 
 def _unique(items: list[dict], key: str, table: str, locator: Locator) -> dict:

@@ -14,6 +14,7 @@ from testbed.extensions import db
 from testbed.files.tables import OBSERVATION_COLUMNS
 from testbed.finance.models import Benefit, CostItem, FinancePlan, PoorServiceClaim, Programme
 from testbed.pilots.models import Pilot
+from testbed.scorecard.services import pilot_indicator_keys
 from testbed.store.models import Aggregate, ImportBatch, Observation
 from testbed.suggestions.models import Suggestion, SuggestionComment, SuggestionVote
 
@@ -31,6 +32,9 @@ def definition(pilot: Pilot) -> dict:
     _put(data, start_date=pilot.start_date, end_date=pilot.end_date)
     data["summary"] = pilot.summary
     data["departments"] = [d.name for d in pilot.departments]
+    indicators = pilot_indicator_keys(pilot)
+    if indicators:
+        data["indicators"] = indicators
     _put(data, pilot_share=pilot.pilot_share)
     partner = pilot.partner
     data["partner"] = {

@@ -38,6 +38,7 @@ from testbed.pilots.services import (
     partner_named,
     record_hypothesis_change,
 )
+from testbed.scorecard.services import replace_pilot_indicators
 from testbed.store.models import ImportBatch
 from testbed.store.services import BatchWriter
 from testbed.suggestions.models import (
@@ -164,6 +165,7 @@ def load_folder(folder: Path, actor: str) -> LoadOutcome:
         hypotheses = _apply_definition(pilot, definition, source)
     pilot.source_digest = digest
     db.session.flush()
+    replace_pilot_indicators(pilot, definition["indicators"])
     # Before the tables: a hypothesis their observations lock now was open in this change.
     for each in hypotheses:
         _put_on_record(each, source)

@@ -107,6 +107,83 @@ def claim_fields(w: World) -> dict:
     return finance_form(w, line=str(line.id), metric=str(w.fta_id), share_percent="50")
 
 
+def indicator(w: World):
+    """The scorecard's indicator the requests address, made once, owned by Operations."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import IndicatorFields
+
+    found = services.indicator_named("nps")
+    if found is None:
+        found = services.create_indicator(
+            IndicatorFields("nps", "Net Promoter Score", "customer", "increase", target=40.0,
+                            department=w.department()),
+            actor="setup",
+        )  # fmt: skip
+        db.session.commit()
+    return found
+
+
+def measurement_id(w: World) -> int:
+    """A new measurement of the indicator, for a request that removes one."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import MeasurementRow
+
+    period = f"{2000 + w.next()}-01"
+    services.store_measurements(
+        [MeasurementRow(indicator(w), None, period, 10.0)], source="web", actor="setup"
+    )
+    db.session.commit()
+    return next(m.id for m in indicator(w).measurements if m.period == period)
+
+
+def link_id(w: World) -> int:
+    """A new link into the indicator, for a request that removes one."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import IndicatorFields
+
+    leading = services.create_indicator(
+        IndicatorFields(f"lead{w.next()}", "Leading", "internal", "increase"), actor="setup"
+    )
+    link = services.add_link(leading, indicator(w), actor="setup")
+    db.session.commit()
+    return link.id
+
+
+def link_leading(w: World) -> int:
+    """A new indicator not yet linked to the one the requests address."""
+    from testbed.scorecard import services
+    from testbed.scorecard.services import IndicatorFields
+
+    indicator(w)
+    made = services.create_indicator(
+        IndicatorFields(f"lead{w.next()}", "Leading", "internal", "increase"), actor="setup"
+    )
+    db.session.commit()
+    return made.id
+
+
+def services_key(indicator_id: int) -> str:
+    from testbed.scorecard.models import Indicator
+
+    return db.session.get(Indicator, indicator_id).key
+
+
+def indicator_form(w: World) -> dict:
+    return {"key": "nps", "name": f"NPS {w.next()}", "perspective": "customer",
+            "direction": "increase", "cadence": "monthly", "target": "40",
+            "department": "0"}  # fmt: skip
+
+
+def measurements_file(w: World) -> Call:
+    indicator(w)
+    rows = f"indicator,period,value\nnps,{2000 + w.next()}-02,12\n"
+    return Call(
+        "/scorecard/measurements",
+        data={"file": (io.BytesIO(rows.encode()), "survey.csv")},
+        content_type="multipart/form-data",
+    )
+
+
 def if_match(w: World) -> dict:
     return {"If-Match": f'"{w.version}"'}
 
@@ -239,6 +316,32 @@ REQUESTS = {
     ))(w.claim()),
     ("finance.delete_claim", "POST"): lambda w, owner: (lambda claim: Call(
         on_pilot(w, f"/finance/claims/{claim.id}/delete"), data=finance_form(w)))(w.claim()),
+    ("scorecard.scorecard", "GET"): lambda w, owner: Call("/scorecard"),
+    ("scorecard.new_indicator", "GET"): lambda w, owner: Call("/scorecard/indicators/new"),
+    ("scorecard.new_indicator", "POST"): lambda w, owner: Call(
+        "/scorecard/indicators/new", data=indicator_form(w) | {"key": f"k{w.next()}"}),
+    ("scorecard.indicator", "GET"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}"),
+    ("scorecard.edit_indicator", "GET"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/edit"),
+    ("scorecard.edit_indicator", "POST"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/edit", data=indicator_form(w)),
+    ("scorecard.add_measurement", "POST"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/measurements",
+        data={"period": f"{2000 + w.next()}-03", "department": "0", "value": "12"}),
+    ("scorecard.delete_measurement", "POST"): lambda w, owner: Call(
+        f"/scorecard/indicators/{indicator(w).key}/measurements/{measurement_id(w)}/delete"),
+    ("scorecard.upload_measurements", "POST"): lambda w, owner: measurements_file(w),
+    ("scorecard.strategy_map", "GET"): lambda w, owner: Call("/scorecard/map"),
+    ("scorecard.add_link", "POST"): lambda w, owner: Call("/scorecard/links", data={
+        "leading": str(link_leading(w)), "lagging": str(indicator(w).id)}),
+    ("scorecard.delete_link", "POST"): lambda w, owner: Call(
+        f"/scorecard/links/{link_id(w)}/delete"),
+    ("scorecard.progress", "GET"): lambda w, owner: Call(
+        f"/scorecard/progress?indicator={indicator(w).key}"),
+    ("scorecard.pilot_indicators", "GET"): lambda w, owner: Call(on_pilot(w, "/indicators")),
+    ("scorecard.pilot_indicators", "POST"): lambda w, owner: Call(
+        on_pilot(w, "/indicators"), data={"indicators": [indicator(w).key]}),
     ("admin.users", "GET"): lambda w, owner: Call("/admin/users"),
     ("admin.users", "POST"): lambda w, owner: Call("/admin/users", data={
         "email": f"new{w.next()}@example.org", "role": "finance", "department": "0",
@@ -308,6 +411,21 @@ REQUESTS = {
     ("api.get_returns", "GET"): lambda w, owner: Call(in_api(w, "/returns")),
     ("api.list_returns", "GET"): lambda w, owner: Call("/api/v1/returns"),
     ("api.get_poor_service", "GET"): lambda w, owner: Call("/api/v1/poor-service"),
+    ("api.list_indicators", "GET"): lambda w, owner: Call("/api/v1/scorecard/indicators"),
+    ("api.get_indicator", "GET"): lambda w, owner: Call(
+        f"/api/v1/scorecard/indicators/{indicator(w).key}"),
+    ("api.create_indicator", "POST"): lambda w, owner: Call("/api/v1/scorecard/indicators", json={
+        "key": f"k{w.next()}", "name": "Calls", "perspective": "internal",
+        "direction": "increase"}),
+    ("api.push_measurements", "POST"): lambda w, owner: Call(
+        "/api/v1/scorecard/measurements",
+        json=[{"indicator": indicator(w).key, "period": f"{2000 + w.next()}-04", "value": 3}]),
+    ("api.list_links", "GET"): lambda w, owner: Call("/api/v1/scorecard/links"),
+    ("api.create_link", "POST"): lambda w, owner: Call("/api/v1/scorecard/links", json={
+        "leading": services_key(link_leading(w)), "lagging": indicator(w).key}),
+    ("api.get_pilot_indicators", "GET"): lambda w, owner: Call(in_api(w, "/indicators")),
+    ("api.put_pilot_indicators", "PUT"): lambda w, owner: Call(
+        in_api(w, "/indicators"), json={"indicators": [indicator(w).key]}),
     ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
     ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
     ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),

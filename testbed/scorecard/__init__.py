@@ -1,0 +1,1 @@
+"""The company scorecard: shared indicators with targets, their links, progress by department."""
