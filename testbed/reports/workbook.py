@@ -277,7 +277,7 @@ def returns_sheets(book: Workbook, case: dict) -> None:
     cash = money(plan.currency)
     returns_sheet(book, plan, returns, cash)
     programmes_sheet(book, case["ladder"])
-    benefits_sheet(book, case["benefits"], returns, plan, cash)
+    benefits_sheet(book, case["benefits"], case.get("claims", []), returns, plan, cash)
     costs_sheet(book, case["costs"], cash)
     cash_flows_sheet(book, case["years"], cash)
 
@@ -345,7 +345,9 @@ def programmes_sheet(book: Workbook, ladder: list[dict]) -> None:
     add_sheet(book, "Programmes", columns, rows)
 
 
-def benefits_sheet(book: Workbook, lines: list[dict], returns, plan, cash: str) -> None:
+def benefits_sheet(
+    book: Workbook, lines: list[dict], claims: list[dict], returns, plan, cash: str
+) -> None:
     columns = [
         Column("Metric", 28),
         Column("Effect from", 11),
@@ -375,6 +377,9 @@ def benefits_sheet(book: Workbook, lines: list[dict], returns, plan, cash: str) 
                 benefit.description,
             ]
         )
+    # The returns count a claim on the cost of poor service as a benefit line: so does the
+    # sheet, or its lines would not add up to the total.
+    rows.extend(claim_cells(claim) for claim in claims)
     total = (returns or {}).get("annual_benefit") if returns and not returns["error"] else None
     if total:
         # The interval of a sum is not the sum of intervals: it comes from the draws.
@@ -383,6 +388,24 @@ def benefits_sheet(book: Workbook, lines: list[dict], returns, plan, cash: str) 
     sheet = add_sheet(book, "Benefits", columns, rows)
     if total:
         mark_totals(sheet)
+
+
+def claim_cells(row: dict) -> list:
+    """A claim's row of the Benefits sheet: its relative fall, the line's unit cost and
+    the volume the roll-out reaches."""
+    line, result, yearly = row["line"], row["result"], row["yearly"] or {}
+    relative = (result or {}).get("relative") or {}
+    return [
+        f"{row['metric'].name}: cut in {line.name}",
+        result["hypothesis"] if result else "no measured effect yet",
+        *((relative.get(k), PERCENT) for k in ("estimate", "ci_low", "ci_high")),
+        line.unit_cost,
+        line.volume * row["claim"].share,
+        *(yearly.get(k) for k in ("estimate", "ci_low", "ci_high")),
+        f"cost of poor service: {line.key}, {line.segment}; {row['claim'].description or ''}".strip(
+            "; "
+        ),
+    ]
 
 
 def costs_sheet(book: Workbook, costs: list, cash: str) -> None:
