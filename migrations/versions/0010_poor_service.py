@@ -1,7 +1,7 @@
 """the cost of poor service, and pilots' claims on it
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0008
 
 The company's cost of poor service per partner segment (customers lost,
 rework, complaints: a yearly volume × a unit cost with finance's stated
