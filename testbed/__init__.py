@@ -71,12 +71,13 @@ def register_blueprints(app: Flask) -> None:
     from testbed.auth.views import blueprint as auth
     from testbed.finance.views import blueprint as finance
     from testbed.health import blueprint as health
+    from testbed.notify.views import blueprint as notify
     from testbed.pilots.views import blueprint as pilots
     from testbed.results.decision import RECOMMENDATIONS
     from testbed.results.views import blueprint as results
     from testbed.suggestions.views import blueprint as suggestions
 
-    for blueprint in (health, auth, admin, pilots, results, suggestions, finance, api):
+    for blueprint in (health, auth, admin, pilots, results, suggestions, finance, notify, api):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["recommendations"] = RECOMMENDATIONS

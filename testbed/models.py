@@ -4,6 +4,16 @@ from testbed.api.models import ApiToken
 from testbed.audit import AuditEvent
 from testbed.auth.models import Department, User
 from testbed.finance.models import Benefit, CostItem, FinancePlan, Programme
+from testbed.notify.models import (
+    DeliveryAttempt,
+    Notification,
+    NotificationEvent,
+    OutboxMessage,
+    PilotWatch,
+    Preference,
+    SuggestionWatch,
+    Webhook,
+)
 from testbed.pilots.models import (
     Hypothesis,
     HypothesisAmendment,
@@ -27,6 +37,7 @@ __all__ = [
     "AuditEvent",
     "Benefit",
     "CostItem",
+    "DeliveryAttempt",
     "Department",
     "FinancePlan",
     "Hypothesis",
@@ -34,15 +45,22 @@ __all__ = [
     "ImportBatch",
     "Iteration",
     "Metric",
+    "Notification",
+    "NotificationEvent",
     "Observation",
+    "OutboxMessage",
     "Partner",
     "Pilot",
     "PilotSummary",
+    "PilotWatch",
+    "Preference",
     "Programme",
     "Suggestion",
     "SuggestionComment",
     "SuggestionStep",
     "SuggestionVote",
+    "SuggestionWatch",
     "User",
     "ValueCount",
+    "Webhook",
 ]

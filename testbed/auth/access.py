@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finance.edit": frozenset({"finance", "admin"}),
     "admin.manage": frozenset({"admin"}),
     "api.tokens": EVERYONE,
+    # Each person's own notifications, preferences and watches.
+    "notifications.read": EVERYONE,
 }
 
 
