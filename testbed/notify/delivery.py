@@ -110,7 +110,9 @@ def make_digests(now: datetime) -> int:
         )
         if last is not None and now - last < DIGEST_EVERY:
             continue
-        digest = OutboxMessage(channel="digest", user_id=user_id, created_at=now)
+        digest = OutboxMessage(
+            channel="digest", user_id=user_id, created_at=now, next_attempt_at=now
+        )
         db.session.add(digest)
         db.session.flush()
         taken = db.session.execute(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from wtforms import (
     BooleanField,
     HiddenField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -44,7 +45,7 @@ class PreferencesForm(WebForm):
                 kind,
                 SelectField(
                     label,
-                    choices=[(mode, MODE_LABELS[mode]) for mode in MODES],
+                    choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in MODES],
                     default=current[kind],
                     validators=[AnyOf(MODES, message="Choose one of the listed ways.")],
                 ),
@@ -68,7 +69,7 @@ class WebhookForm(WebForm):
     )
     kinds = MultiCheckboxField(
         "Events it wants",
-        choices=[(kind, label) for kind, (label, _) in EVENT_KINDS.items()],
+        choices=[SelectChoice(kind, label) for kind, (label, _) in EVENT_KINDS.items()],
     )
     allow_private = BooleanField(
         "Allow a private address",

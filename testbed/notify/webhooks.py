@@ -63,9 +63,7 @@ def check_url(url: str) -> tuple[str, str, int]:
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise AddressRefused(
-            "the address has a port that is not a number from 1 to 65535"
-        ) from None
+        raise AddressRefused("the address' port must be a number from 1 to 65535") from None
     return parts.scheme, parts.hostname, port
 
 

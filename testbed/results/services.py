@@ -265,10 +265,27 @@ def reports_for(pilots: Iterable[Pilot], correction: str = "holm") -> dict[int, 
     The report's returns compare with the existing programmes, so the
     programmes are part of what a report is kept for.
     """
-    name = f"report:{correction}:{programmes_digest(programme_rois())}"
     return summaries.kept(
-        pilots, name, lambda pilot: analyse_pilot(pilot, correction), _CACHE, _CACHE_SIZE
+        pilots,
+        _report_name(correction),
+        lambda pilot: analyse_pilot(pilot, correction),
+        _CACHE,
+        _CACHE_SIZE,
     )
+
+
+def kept_report(pilot: Pilot, correction: str = "holm") -> dict | None:
+    """The report of the pilot's current version if memory or the store holds it, else None.
+
+    Never computes nor stores one: for a transaction that holds the pilot's row
+    locked, where storing (whose foreign key check waits for that lock) would wait
+    for the transaction itself.
+    """
+    return summaries.recalled(pilot, _report_name(correction), _CACHE)
+
+
+def _report_name(correction: str) -> str:
+    return f"report:{correction}:{programmes_digest(programme_rois())}"
 
 
 def programmes_digest(programmes: dict[str, float]) -> str:

@@ -84,6 +84,14 @@ def kept(
     return found
 
 
+def recalled(pilot: Pilot, name: str, cache: dict):
+    """The pilot's result called ``name`` from memory, else as stored; None if neither has it."""
+    result = recall(cache, _memory_key(pilot, name))
+    if result is MISSING:
+        result = read([pilot], name).get(pilot.id)
+    return result
+
+
 def _memory_key(pilot: Pilot, name: str) -> tuple:
     # created_at tells apart pilots that reuse an id after a database is rebuilt.
     return (pilot.id, pilot.created_at, pilot.version, name)
