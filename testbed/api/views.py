@@ -19,6 +19,7 @@ from testbed.api.endpoint import (
 from testbed.api.openapi import document
 from testbed.api.pages import blueprint as pages
 from testbed.extensions import db
+from testbed.notify import api as notifications  # noqa: F401  (registers its endpoints)
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Pilot
 from testbed.pilots.services import adopted_suggestions
 from testbed.results.services import report_for

@@ -122,6 +122,14 @@ def preference_fields() -> dict:
     return {kind: "in_app" for kind in EVENT_KINDS}
 
 
+def watched_by(w: World, owner) -> str:
+    from testbed.notify.services import watch_pilot
+
+    watch_pilot(owner, w.pilot)
+    db.session.commit()
+    return in_api(w, "/watch")
+
+
 def if_match(w: World) -> dict:
     return {"If-Match": f'"{w.version}"'}
 
@@ -313,6 +321,14 @@ REQUESTS = {
     ("api.get_results", "GET"): lambda w, owner: Call(in_api(w, "/results")),
     ("api.get_returns", "GET"): lambda w, owner: Call(in_api(w, "/returns")),
     ("api.list_returns", "GET"): lambda w, owner: Call("/api/v1/returns"),
+    ("api.list_notifications", "GET"): lambda w, owner: Call("/api/v1/notifications"),
+    ("api.mark_notification_read", "POST"): lambda w, owner: Call(
+        f"/api/v1/notifications/{notification_of(w, owner)}/read", json={}),
+    ("api.mark_all_notifications_read", "POST"): lambda w, owner: Call(
+        "/api/v1/notifications/read", json={}),
+    ("api.list_watches", "GET"): lambda w, owner: Call("/api/v1/watches"),
+    ("api.watch_pilot", "POST"): lambda w, owner: Call(in_api(w, "/watch"), json={}),
+    ("api.unwatch_pilot", "DELETE"): lambda w, owner: Call(watched_by(w, owner)),
     ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
     ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
     ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),

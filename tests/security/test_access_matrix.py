@@ -139,6 +139,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api.get_results",                  "GET"):    (401,  200,  200,  200,  200),
     ("api.get_returns",                  "GET"):    (401,  200,  200,  200,  200),
     ("api.list_returns",                 "GET"):    (401,  200,  200,  200,  200),
+    ("api.list_notifications",           "GET"):    (401,  200,  200,  200,  200),
+    ("api.mark_notification_read",       "POST"):   (401,  200,  200,  200,  200),
+    ("api.mark_all_notifications_read",  "POST"):   (401,  200,  200,  200,  200),
+    ("api.list_watches",                 "GET"):    (401,  200,  200,  200,  200),
+    ("api.watch_pilot",                  "POST"):   (401,  201,  201,  201,  201),
+    ("api.unwatch_pilot",                "DELETE"): (401,  200,  200,  200,  200),
     # Addresses and methods the API does not have: answered before any token is read, 404
     # for an unknown address, 405 for a method the address lacks (PUT and DELETE below).
     ("api.unknown",                      "GET"):    (404,  404,  404,  404,  404),
@@ -158,6 +164,7 @@ OTHERS_OBJECTS: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("pilots.confirm_upload",            "POST"):   (302,  302,  403,  403,  302),
     ("pilots.discard_upload",            "POST"):   (302,  302,  403,  403,  302),
     ("notify.mark_read",                 "POST"):   (302,  404,  404,  404,  404),
+    ("api.mark_notification_read",       "POST"):   (401,  404,  404,  404,  404),
 }
 # fmt: on
 
