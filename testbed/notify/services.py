@@ -324,21 +324,22 @@ def watching_outcomes(pilot: Pilot | None, *, actor: User | int | None = None) -
     Every path by which data arrive wraps its change in this (the upload, the API pushes,
     ``testbed load``). Before, the pilot's report is read as the pages keep it (usually
     in memory or the store, so it costs a lookup at most), else computed; after, it is
-    computed once from the data in the transaction. Neither is stored here: the data are
-    not committed yet, and storing would wait for the lock this transaction holds. A
+    computed once from the data in the transaction, and kept in memory for the pages
+    only once they are committed (it is not stored for other processes: storing would
+    wait for the lock this transaction holds). A
     verdict or the decision that moved, a guardrail newly breached, or a sample-ratio
     mismatch newly found is recorded as an event in the same transaction. A change that
     raises leaves nothing.
     """
-    from testbed.results.services import analyse_pilot, kept_report
+    from testbed.results.services import analyse_pilot, analyse_uncommitted, kept_report
 
     if pilot is None or pilot.id is None:
         yield
         return
     before = outcomes_of(kept_report(pilot) or analyse_pilot(pilot))
     yield
-    db.session.flush()
-    after = outcomes_of(analyse_pilot(pilot))
+    db.session.flush()  # the pilot's version is the one the transaction commits
+    after = outcomes_of(analyse_uncommitted(pilot))
     record_outcome_changes(pilot, before, after, actor=actor)
 
 

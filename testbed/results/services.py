@@ -284,6 +284,16 @@ def kept_report(pilot: Pilot, correction: str = "holm") -> dict | None:
     return summaries.recalled(pilot, _report_name(correction), _CACHE)
 
 
+def analyse_uncommitted(pilot: Pilot, correction: str = "holm") -> dict:
+    """The pilot's report from the data in this transaction, kept once they are committed.
+
+    The page that follows a change then reads it instead of computing it again.
+    """
+    report = analyse_pilot(pilot, correction)
+    summaries.keep_on_commit(pilot, _report_name(correction), report, _CACHE, _CACHE_SIZE)
+    return report
+
+
 def _report_name(correction: str) -> str:
     return f"report:{correction}:{programmes_digest(programme_rois())}"
 

@@ -306,3 +306,30 @@ def test_the_scan_runs_from_the_command_line(app, runner, loaded_pilot, person):
     first = runner.invoke(args=["notify", "scan"])
     again = runner.invoke(args=["notify", "scan"])
     assert (first.output, again.output) == ("1 new event(s)\n", "0 new event(s)\n")
+
+
+def test_the_report_computed_after_new_data_serves_the_next_page_only_once_committed(
+    app, client, loaded_pilot, person, monkeypatch
+):
+    from testbed.results import services as results
+
+    uploader = person("innovation", "ines@example.org")
+    _, token = create_token(uploader, "nightly push")
+    db.session.commit()
+    address = f"/api/v1/pilots/{loaded_pilot.slug}/observations"
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = client.post(
+        address, data=fta_rows(0.4, 0.1) + "fta,x,1,1\n", content_type="text/csv", headers=headers
+    )
+    assert refused.status_code == 422
+    assert all(key[2] != loaded_pilot.version + 1 for key in results._CACHE)  # nothing kept
+
+    pushed = client.post(address, data=fta_rows(0.4, 0.1), content_type="text/csv", headers=headers)
+    assert pushed.status_code == 201
+    db.session.expire_all()
+    pilot = db.session.get(Pilot, loaded_pilot.id)
+    computed = []
+    monkeypatch.setattr(results, "analyse_pilot", lambda *a, **k: computed.append(a) or {})
+    report = results.report_for(pilot)
+    assert computed == []  # read from memory, as kept at the push's commit
+    assert outcome(report["results"][0]) == "improved"
