@@ -167,3 +167,27 @@ def test_the_admin_page_shows_the_secret_once(app, client, login, receiver):
     assert removed.status_code == 302
     db.session.expire_all()
     assert not hook.active
+
+
+def test_the_documented_check_accepts_a_delivery_and_refuses_a_changed_one(
+    app, loaded_pilot, person, receiver
+):
+    import re
+
+    from testbed import PROJECT_ROOT
+
+    text = (PROJECT_ROOT / "docs" / "notifications.md").read_text(encoding="utf-8")
+    (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    documented: dict = {}
+    exec(compile(code, "docs/notifications.md", "exec"), documented)  # noqa: S102
+    admin = person("admin", "ada@example.org")
+    _, secret = webhooks.register(
+        receiver.url, ["guardrail_breached"], allow_private=False, by=admin
+    )
+    db.session.commit()
+    breach(loaded_pilot)
+    delivery.send()
+    ((headers, body),) = receiver.deliveries
+    assert documented["verify"](secret, headers, body)
+    assert not documented["verify"](secret, headers, body.replace(b"G1", b"G2"))
+    assert not documented["verify"]("another secret", headers, body)
