@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from testbed.auth.views import blueprint as auth
     from testbed.finance.views import blueprint as finance
     from testbed.health import blueprint as health
+    from testbed.notify.views import blueprint as notify
     from testbed.pilots.views import blueprint as pilots
     from testbed.reports.views import blueprint as reports
     from testbed.results.decision import RECOMMENDATIONS
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
         suggestions,
         finance,
         scorecard,
+        notify,
         api,
     ):
         app.register_blueprint(blueprint)

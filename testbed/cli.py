@@ -50,6 +50,7 @@ def register_commands(app) -> None:
         restore_command,
         poor_service_group,
         scorecard_group,
+        notify_group,
     ):
         app.cli.add_command(command)
 
@@ -200,6 +201,39 @@ def restore_command(path: Path, yes: bool):
     click.echo(f"{database_name()}: restored from {path} (schema revision {revision})")
     if is_older(MIGRATIONS, revision):
         click.echo("The backup's schema is older than this code: run `testbed db upgrade`.")
+
+
+@click.group("notify")
+def notify_group():
+    """Find periodic events and deliver notification e-mails and webhooks."""
+
+
+@notify_group.command("scan")
+@with_appcontext
+def notify_scan_command():
+    """Record what no change announces: data that stopped arriving, iterations overdue."""
+    from testbed.notify.services import scan
+
+    found = scan()
+    db.session.commit()
+    click.echo(f"{len(found)} new event(s)")
+
+
+@notify_group.command("send")
+@click.option("--no-scan", is_flag=True, help="Deliver only; do not scan first.")
+@with_appcontext
+def notify_send_command(no_scan: bool):
+    """Scan, then deliver pending e-mails, daily digests and webhook calls (each once)."""
+    from testbed.notify.delivery import send
+    from testbed.notify.services import scan
+
+    if not no_scan:
+        found = scan()
+        db.session.commit()
+        click.echo(f"scan: {len(found)} new event(s)")
+    outcome = send()
+    parts = [f"{count} {what}" for what, count in sorted(outcome.items()) if count]
+    click.echo("send: " + (", ".join(parts) if parts else "nothing due"))
 
 
 def database_name() -> str:

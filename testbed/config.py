@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 class ConfigError(RuntimeError):
@@ -49,6 +51,8 @@ def from_environment(instance_path: str | Path, environ=os.environ) -> dict:
         # still limited, instead of failing for everyone.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "PROXY_HOPS": proxy_hops(environ),
+        "BASE_URL": base_url(environ),
+        "SMTP": smtp_settings(environ),
     }
 
 
@@ -79,3 +83,79 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+TLS_MODES = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where notification e-mails go (``TESTBED_SMTP_*`` and ``TESTBED_MAIL_FROM``)."""
+
+    host: str
+    port: int
+    tls: str
+    user: str | None
+    password: str | None
+    sender: str
+
+
+def base_url(environ) -> str | None:
+    """``TESTBED_BASE_URL``: the app's public address, which links in e-mails start with."""
+    url = (environ.get("TESTBED_BASE_URL") or "").strip().rstrip("/")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"TESTBED_BASE_URL must be the app's address such as https://testbed.example.org, "
+            f"not '{url}'"
+        )
+    return url
+
+
+def smtp_settings(environ) -> SmtpSettings | None:
+    """The SMTP server from ``TESTBED_SMTP_HOST`` and its companions, or None without a host.
+
+    Half a configuration fails at start-up rather than at the first e-mail: a host
+    needs a sender (``TESTBED_MAIL_FROM``) and ``TESTBED_BASE_URL`` for the links; a
+    user needs a password and the other way round, and both need TLS.
+    """
+    names = ("HOST", "PORT", "TLS", "USER", "PASSWORD")
+    given = {name: (environ.get(f"TESTBED_SMTP_{name}") or "").strip() for name in names}
+    sender = (environ.get("TESTBED_MAIL_FROM") or "").strip()
+    if not given["HOST"]:
+        others = [f"TESTBED_SMTP_{name}" for name in names[1:] if given[name]]
+        if others or sender:
+            named = ", ".join(others + (["TESTBED_MAIL_FROM"] if sender else []))
+            raise ConfigError(f"{named} set without TESTBED_SMTP_HOST: name the SMTP server too")
+        return None
+    tls = given["TLS"] or "starttls"
+    if tls not in TLS_MODES:
+        raise ConfigError(f"TESTBED_SMTP_TLS must be one of {', '.join(TLS_MODES)}, not '{tls}'")
+    port_text = given["PORT"] or str(DEFAULT_PORTS[tls])
+    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+        raise ConfigError(f"TESTBED_SMTP_PORT must be a port from 1 to 65535, not '{port_text}'")
+    if not sender or "@" not in sender:
+        raise ConfigError(
+            "TESTBED_MAIL_FROM must name the sender address when TESTBED_SMTP_HOST is set"
+        )
+    if bool(given["USER"]) != bool(given["PASSWORD"]):
+        raise ConfigError("set TESTBED_SMTP_USER and TESTBED_SMTP_PASSWORD together, or neither")
+    if given["USER"] and tls == "none":
+        raise ConfigError(
+            "TESTBED_SMTP_TLS=none would send the SMTP password in clear: use starttls or ssl"
+        )
+    if base_url(environ) is None:
+        raise ConfigError(
+            "TESTBED_BASE_URL must be set when TESTBED_SMTP_HOST is: e-mails link to the app"
+        )
+    return SmtpSettings(
+        host=given["HOST"],
+        port=int(port_text),
+        tls=tls,
+        user=given["USER"] or None,
+        password=given["PASSWORD"] or None,
+        sender=sender,
+    )

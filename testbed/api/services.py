@@ -29,6 +29,7 @@ from testbed.files.tables import (
     scan_observations,
     scan_summaries,
 )
+from testbed.notify import watching_outcomes
 from testbed.pilots import services as pilots
 from testbed.pilots.library import MetricDefinition
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Partner, Pilot
@@ -388,11 +389,12 @@ def _error(problem: LoadError, json_rows: bool) -> dict:
 
 
 def _store(table, pilot: Pilot, text: str, digest: str, *, key, source, by: User) -> ImportBatch:
-    writer = BatchWriter(pilot, "api", source, digest, idempotency_key=key, user_id=by.id)
-    table.store(writer, text, pilot)
-    batch = writer.finish()
-    if not batch.rows:
-        raise Refused(422, f"the body holds no {table.name}: nothing was stored")
+    with watching_outcomes(pilot, actor=by):
+        writer = BatchWriter(pilot, "api", source, digest, idempotency_key=key, user_id=by.id)
+        table.store(writer, text, pilot)
+        batch = writer.finish()
+        if not batch.rows:
+            raise Refused(422, f"the body holds no {table.name}: nothing was stored")
     record(
         "imported",
         "observations",

@@ -20,6 +20,7 @@ from testbed.api.openapi import document
 from testbed.api.pages import blueprint as pages
 from testbed.extensions import db
 from testbed.finance.comparison import poor_service_model
+from testbed.notify import api as notifications  # noqa: F401  (registers its endpoints)
 from testbed.pilots.models import Hypothesis, Iteration, Metric, Pilot
 from testbed.pilots.services import adopted_suggestions
 from testbed.results.services import report_for

@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scorecard.measure": frozenset({"innovation", "department_head", "admin"}),
     "admin.manage": frozenset({"admin"}),
     "api.tokens": EVERYONE,
+    # Each person's own notifications, preferences and watches.
+    "notifications.read": EVERYONE,
 }
 
 

@@ -20,6 +20,8 @@ from testbed.files.errors import LoadError
 from testbed.files.tables import read_observations, read_summaries
 from testbed.finance import poor_service
 from testbed.finance.models import Benefit, CostItem, FinancePlan, PoorServiceClaim, Programme
+from testbed.notify import watching_outcomes
+from testbed.notify.services import pilot_status_changed
 from testbed.pilots.models import (
     Hypothesis,
     HypothesisAmendment,
@@ -157,19 +159,24 @@ def load_folder(folder: Path, actor: str) -> LoadOutcome:
     if pilot is not None and pilot.source_digest == digest:
         return LoadOutcome(pilot.slug, "unchanged", 0)
     action = "created" if pilot is None else "updated"
-    if pilot is None:
-        pilot = Pilot(slug=definition["slug"])
-        db.session.add(pilot)
-    source = Source(folder / DEFINITION, actor)
-    with db.session.no_autoflush:  # the pilot is complete only once its partner is set
-        hypotheses = _apply_definition(pilot, definition, source)
-    pilot.source_digest = digest
-    db.session.flush()
-    replace_pilot_indicators(pilot, definition["indicators"])
-    # Before the tables: a hypothesis their observations lock now was open in this change.
-    for each in hypotheses:
-        _put_on_record(each, source)
-    rows = _load_tables(pilot, folder, definition)
+    # A pilot loaded for the first time has no one watching it yet.
+    with watching_outcomes(pilot):
+        status = pilot.status if pilot is not None else None
+        if pilot is None:
+            pilot = Pilot(slug=definition["slug"])
+            db.session.add(pilot)
+        source = Source(folder / DEFINITION, actor)
+        with db.session.no_autoflush:  # the pilot is complete only once its partner is set
+            hypotheses = _apply_definition(pilot, definition, source)
+        pilot.source_digest = digest
+        db.session.flush()
+        replace_pilot_indicators(pilot, definition["indicators"])
+        # Before the tables: a hypothesis their observations lock now was open in this change.
+        for each in hypotheses:
+            _put_on_record(each, source)
+        rows = _load_tables(pilot, folder, definition)
+    if status is not None:
+        pilot_status_changed(pilot, status, actor=None)
     record(
         action,
         "pilot",

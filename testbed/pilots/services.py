@@ -20,6 +20,7 @@ from testbed.auth.models import Department, User
 from testbed.database import may_write
 from testbed.extensions import db
 from testbed.files.definition import KEY_PATTERN, hypothesis_problems
+from testbed.notify import services as notify
 from testbed.pilots.library import MetricDefinition
 from testbed.pilots.models import (
     Hypothesis,
@@ -339,6 +340,7 @@ def create_pilot(fields: PilotFields, *, by: User) -> Pilot:
         pilot_id=pilot.id,
         summary=f"{pilot.name} with {partner.name}, {pilot.status}{key_account}",
     )
+    notify.watch_pilot(by, pilot, "created")
     return pilot
 
 
@@ -350,6 +352,7 @@ def update_pilot(pilot: Pilot, fields: PilotFields, *, by: User) -> list[str]:
             "status", f"a {pilot.status} pilot can move to {allowed}, not to {fields.status}"
         )
     before = _pilot_state(pilot)
+    status = pilot.status
     new_partner = _apply(pilot, fields)
     changes = changes_between(before, _pilot_state(pilot))
     if new_partner is not None:
@@ -366,6 +369,7 @@ def update_pilot(pilot: Pilot, fields: PilotFields, *, by: User) -> list[str]:
             pilot_id=pilot.id,
             summary="; ".join(changes),
         )
+        notify.pilot_status_changed(pilot, status, actor=by)
     return changes
 
 

@@ -13,6 +13,7 @@ from testbed.extensions import db
 from testbed.files.limits import MAX_CELL_BYTES, MAX_COLUMNS
 from testbed.forms import page_status
 from testbed.fragments import cached_html
+from testbed.notify.services import is_watching
 from testbed.pilots import services
 from testbed.pilots.forms import (
     ConfirmUploadForm,
@@ -129,6 +130,7 @@ def pilot(slug: str):
         adopted=services.adopted_suggestions(pilot),
         waiting=len(services.accepted_suggestions(pilot)),
         batches=batches,
+        watching=is_watching(user(), pilot),
     )
 
 

@@ -267,11 +267,39 @@ def reports_for(pilots: Iterable[Pilot], correction: str = "holm") -> dict[int, 
     claims on the cost of poor service, so the programmes and that model are
     part of what a report is kept for.
     """
-    programmes = programmes_digest(programme_rois())
-    name = f"report:{correction}:{programmes}:{model_digest()}"
     return summaries.kept(
-        pilots, name, lambda pilot: analyse_pilot(pilot, correction), _CACHE, _CACHE_SIZE
+        pilots,
+        _report_name(correction),
+        lambda pilot: analyse_pilot(pilot, correction),
+        _CACHE,
+        _CACHE_SIZE,
     )
+
+
+def kept_report(pilot: Pilot, correction: str = "holm") -> dict | None:
+    """The report of the pilot's current version if memory or the store holds it, else None.
+
+    Never computes nor stores one: for a transaction that holds the pilot's row
+    locked, where storing (whose foreign key check waits for that lock) would wait
+    for the transaction itself.
+    """
+    return summaries.recalled(pilot, _report_name(correction), _CACHE)
+
+
+def analyse_uncommitted(pilot: Pilot, correction: str = "holm") -> dict:
+    """The pilot's report from the data in this transaction, kept once they are committed.
+
+    The page that follows a change then reads it instead of computing it again.
+    """
+    report = analyse_pilot(pilot, correction)
+    summaries.keep_on_commit(pilot, _report_name(correction), report, _CACHE, _CACHE_SIZE)
+    return report
+
+
+def _report_name(correction: str) -> str:
+    # A report's returns compare with the programmes and count claims on the cost of
+    # poor service: both are part of what it is kept for.
+    return f"report:{correction}:{programmes_digest(programme_rois())}:{model_digest()}"
 
 
 def programmes_digest(programmes: dict[str, float]) -> str:

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # Set in ``Session.info`` while the session's transaction holds writes it has not committed.
 _UNCOMMITTED = "testbed.uncommitted_writes"
+# Results of uncommitted data, to keep in memory once the transaction commits.
+_KEEP_ON_COMMIT = "testbed.keep_on_commit"
 
 
 class PilotSummary(db.Model):
@@ -82,6 +84,24 @@ def kept(
         found[pilot.id] = result
     write(computed, name)
     return found
+
+
+def recalled(pilot: Pilot, name: str, cache: dict):
+    """The pilot's result called ``name`` from memory, else as stored; None if neither has it."""
+    result = recall(cache, _memory_key(pilot, name))
+    if result is MISSING:
+        result = read([pilot], name).get(pilot.id)
+    return result
+
+
+def keep_on_commit(pilot: Pilot, name: str, result, cache: dict, size: int) -> None:
+    """Keep ``result``, computed from the session's uncommitted data, once they are committed.
+
+    Until then it may not be kept: a rollback would leave it naming a version of the
+    pilot that another change will reuse. On rollback it is forgotten.
+    """
+    key = _memory_key(pilot, name)
+    db.session().info.setdefault(_KEEP_ON_COMMIT, []).append((cache, key, as_stored(result), size))
 
 
 def _memory_key(pilot: Pilot, name: str) -> tuple:
@@ -221,7 +241,14 @@ def _note_statement(state) -> None:
         state.session.info[_UNCOMMITTED] = True
 
 
+@event.listens_for(Session, "after_commit")
+def _keep_committed_results(session) -> None:
+    for cache, key, result, size in session.info.pop(_KEEP_ON_COMMIT, ()):
+        remember(cache, key, result, size)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_writes(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(_UNCOMMITTED, None)
+        session.info.pop(_KEEP_ON_COMMIT, None)

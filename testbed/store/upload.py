@@ -40,6 +40,7 @@ from testbed.files.tables import (
     scan_observations,
     scan_summaries,
 )
+from testbed.notify import watching_outcomes
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import InvalidField, actor_name
 from testbed.store.models import ImportBatch
@@ -371,22 +372,25 @@ def import_upload(pending: PendingUpload, pilot: Pilot, *, by: User) -> ImportBa
     refuse_duplicate(pilot, pending.digest)
     metrics = {metric.key: metric for metric in pilot.metrics}
     iterations = {iteration.number for iteration in pilot.iterations}
-    writer = BatchWriter(
-        pilot,
-        "upload",
-        pending.filename,
-        pending.digest,
-        idempotency_key=pending.token,
-        user_id=by.id,
-    )
-    if pending.kind == SUMMARIES:
-        for row in read_summaries(pending.path, metrics, name=pending.filename):
-            writer.add_summary(*row)
-    else:
-        writer.add_all(read_observations(pending.path, metrics, iterations, name=pending.filename))
-    batch = writer.finish()
-    if not batch.rows:
-        raise InvalidField("file", f"the file holds no {pending.kind}: nothing to import")
+    with watching_outcomes(pilot, actor=by):
+        writer = BatchWriter(
+            pilot,
+            "upload",
+            pending.filename,
+            pending.digest,
+            idempotency_key=pending.token,
+            user_id=by.id,
+        )
+        if pending.kind == SUMMARIES:
+            for row in read_summaries(pending.path, metrics, name=pending.filename):
+                writer.add_summary(*row)
+        else:
+            writer.add_all(
+                read_observations(pending.path, metrics, iterations, name=pending.filename)
+            )
+        batch = writer.finish()
+        if not batch.rows:
+            raise InvalidField("file", f"the file holds no {pending.kind}: nothing to import")
     rows = "summary rows" if pending.kind == SUMMARIES else "rows"
     record(
         "imported",

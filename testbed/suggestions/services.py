@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from testbed.audit import record
 from testbed.auth.models import Department, User
 from testbed.extensions import db
+from testbed.notify import services as notify
 from testbed.pilots.models import Iteration, Pilot, pilot_department
 from testbed.results.decision import standing
 from testbed.results.services import reports_for
@@ -70,6 +71,7 @@ def add_suggestion(
         pilot_id=pilot.id,
         summary=_excerpt(text),
     )
+    notify.watch_suggestion(author, suggestion, "wrote")
     return suggestion
 
 
@@ -122,6 +124,7 @@ def move(
         pilot_id=suggestion.pilot_id,
         summary=f"{_excerpt(suggestion.text)} to {describe(status, iteration, step.reason)}",
     )
+    notify.suggestion_moved(suggestion, actor_id=user_id)
 
 
 def describe(status: str, iteration: Iteration | None = None, reason: str = "") -> str:
@@ -176,6 +179,8 @@ def add_comment(pilot: Pilot, suggestion: Suggestion, user: User, text: str) -> 
         pilot_id=pilot.id,
         summary=f"{_excerpt(suggestion.text, 40)}: {_excerpt(comment.text)}",
     )
+    notify.suggestion_commented(suggestion, user, comment.text)
+    notify.watch_suggestion(user, suggestion, "commented")
     return comment
 
 
@@ -189,6 +194,7 @@ def toggle_vote(pilot: Pilot, suggestion: Suggestion, user: User) -> bool:
     )
     if vote is None:
         db.session.add(SuggestionVote(suggestion=suggestion, user=user))
+        notify.watch_suggestion(user, suggestion, "voted")
     else:
         db.session.delete(vote)
     db.session.flush()

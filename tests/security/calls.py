@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from testbed.extensions import db
 from tests.security.world import PASSWORD, World, signed_in
@@ -182,6 +183,49 @@ def measurements_file(w: World) -> Call:
         data={"file": (io.BytesIO(rows.encode()), "survey.csv")},
         content_type="multipart/form-data",
     )
+
+
+def notification_of(w: World, owner) -> int:
+    """A new notification in ``owner``'s inbox."""
+    from testbed.notify.models import Notification
+    from testbed.notify.services import record_event
+
+    event = record_event(
+        "pilot_status", pilot=w.pilot, title=f"Moved {w.next()}", link="/", recipients=[owner]
+    )
+    db.session.commit()
+    return db.session.scalar(select(Notification.id).where(Notification.event_id == event.id))
+
+
+def unsubscribe_link(w: World, owner) -> str:
+    from testbed.notify.delivery import unsubscribe_token
+
+    with w.app.test_request_context():
+        return f"/notifications/unsubscribe/{unsubscribe_token(owner, 'pilot_status')}"
+
+
+def webhook_id(w: World) -> int:
+    from testbed.notify.webhooks import register
+
+    hook, _ = register(
+        "http://127.0.0.1:9/hook", ["pilot_status"], allow_private=False, by=w.people["admin"]
+    )
+    db.session.commit()
+    return hook.id
+
+
+def preference_fields() -> dict:
+    from testbed.notify.models import EVENT_KINDS
+
+    return {kind: "in_app" for kind in EVENT_KINDS}
+
+
+def watched_by(w: World, owner) -> str:
+    from testbed.notify.services import watch_pilot
+
+    watch_pilot(owner, w.pilot)
+    db.session.commit()
+    return in_api(w, "/watch")
 
 
 def if_match(w: World) -> dict:
@@ -363,6 +407,22 @@ REQUESTS = {
     ("admin.department", "GET"): lambda w, owner: Call(f"/admin/departments/{w.department().id}"),
     ("admin.department", "POST"): lambda w, owner: Call(
         f"/admin/departments/{w.department().id}", data={"name": "Operations"}),
+    ("notify.inbox", "GET"): lambda w, owner: Call("/notifications"),
+    ("notify.mark_read", "POST"): lambda w, owner: Call(
+        f"/notifications/{notification_of(w, owner)}/read"),
+    ("notify.mark_all_read", "POST"): lambda w, owner: Call("/notifications/read"),
+    ("notify.preferences", "GET"): lambda w, owner: Call("/notifications/preferences"),
+    ("notify.preferences", "POST"): lambda w, owner: Call(
+        "/notifications/preferences", data=preference_fields()),
+    ("notify.watch", "POST"): lambda w, owner: Call(on_pilot(w, "/watch"), data={"back": "pilot"}),
+    ("notify.unsubscribe_page", "GET"): lambda w, owner: Call(unsubscribe_link(w, owner)),
+    ("notify.unsubscribe", "POST"): lambda w, owner: Call(unsubscribe_link(w, owner), data={}),
+    ("notify.webhooks_page", "GET"): lambda w, owner: Call("/admin/webhooks"),
+    ("notify.webhooks_page", "POST"): lambda w, owner: Call("/admin/webhooks", data={
+        "url": f"http://127.0.0.1:9/hook{w.next()}", "kinds": ["pilot_status"]}),
+    ("notify.webhook_page", "GET"): lambda w, owner: Call(f"/admin/webhooks/{webhook_id(w)}"),
+    ("notify.remove_webhook", "POST"): lambda w, owner: Call(
+        f"/admin/webhooks/{webhook_id(w)}/remove"),
     ("api_pages.tokens", "GET"): lambda w, owner: Call("/account/tokens"),
     ("api_pages.create_token", "POST"): lambda w, owner: Call(
         "/account/tokens", data={"name": "nightly push"}),
@@ -426,6 +486,14 @@ REQUESTS = {
     ("api.get_pilot_indicators", "GET"): lambda w, owner: Call(in_api(w, "/indicators")),
     ("api.put_pilot_indicators", "PUT"): lambda w, owner: Call(
         in_api(w, "/indicators"), json={"indicators": [indicator(w).key]}),
+    ("api.list_notifications", "GET"): lambda w, owner: Call("/api/v1/notifications"),
+    ("api.mark_notification_read", "POST"): lambda w, owner: Call(
+        f"/api/v1/notifications/{notification_of(w, owner)}/read", json={}),
+    ("api.mark_all_notifications_read", "POST"): lambda w, owner: Call(
+        "/api/v1/notifications/read", json={}),
+    ("api.list_watches", "GET"): lambda w, owner: Call("/api/v1/watches"),
+    ("api.watch_pilot", "POST"): lambda w, owner: Call(in_api(w, "/watch"), json={}),
+    ("api.unwatch_pilot", "DELETE"): lambda w, owner: Call(watched_by(w, owner)),
     ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
     ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
     ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),

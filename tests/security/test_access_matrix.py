@@ -126,6 +126,19 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("admin.departments",                "POST"):   (302,  403,  403,  403,  302),
     ("admin.department",                 "GET"):    (302,  403,  403,  403,  200),
     ("admin.department",                 "POST"):   (302,  403,  403,  403,  302),
+    ("notify.inbox",                     "GET"):    (302,  200,  200,  200,  200),
+    ("notify.mark_read",                 "POST"):   (302,  302,  302,  302,  302),
+    ("notify.mark_all_read",             "POST"):   (302,  302,  302,  302,  302),
+    ("notify.preferences",               "GET"):    (302,  200,  200,  200,  200),
+    ("notify.preferences",               "POST"):   (302,  302,  302,  302,  302),
+    ("notify.watch",                     "POST"):   (302,  302,  302,  302,  302),
+    # An e-mail's unsubscribe link needs no sign-in: its signed token names the person.
+    ("notify.unsubscribe_page",          "GET"):    (200,  200,  200,  200,  200),
+    ("notify.unsubscribe",               "POST"):   (200,  200,  200,  200,  200),
+    ("notify.webhooks_page",             "GET"):    (302,  403,  403,  403,  200),
+    ("notify.webhooks_page",             "POST"):   (302,  403,  403,  403,  200),
+    ("notify.webhook_page",              "GET"):    (302,  403,  403,  403,  200),
+    ("notify.remove_webhook",            "POST"):   (302,  403,  403,  403,  302),
     ("api_pages.tokens",                 "GET"):    (302,  200,  200,  200,  200),
     ("api_pages.create_token",           "POST"):   (302,  200,  200,  200,  200),
     ("api_pages.revoke_token",           "POST"):   (302,  302,  302,  302,  302),
@@ -168,6 +181,12 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api.create_link",                  "POST"):   (401,  201,  403,  403,  201),
     ("api.get_pilot_indicators",         "GET"):    (401,  200,  200,  200,  200),
     ("api.put_pilot_indicators",         "PUT"):    (401,  200,  403,  403,  200),
+    ("api.list_notifications",           "GET"):    (401,  200,  200,  200,  200),
+    ("api.mark_notification_read",       "POST"):   (401,  200,  200,  200,  200),
+    ("api.mark_all_notifications_read",  "POST"):   (401,  200,  200,  200,  200),
+    ("api.list_watches",                 "GET"):    (401,  200,  200,  200,  200),
+    ("api.watch_pilot",                  "POST"):   (401,  201,  201,  201,  201),
+    ("api.unwatch_pilot",                "DELETE"): (401,  200,  200,  200,  200),
     # Addresses and methods the API does not have: answered before any token is read, 404
     # for an unknown address, 405 for a method the address lacks (PUT and DELETE below).
     ("api.unknown",                      "GET"):    (404,  404,  404,  404,  404),
@@ -177,14 +196,17 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api.unknown",                      "DELETE"): (405,  405,  405,  405,  405),
 }
 
-# The same routes on an object that belongs to someone else. A token is looked up among the
-# requester's own only (404); someone else's pending upload is treated as gone: the browser is
-# sent back to the upload form and nothing is imported or discarded (see the tests below).
+# The same routes on an object that belongs to someone else. A token or a notification is looked
+# up among the requester's own only (404); someone else's pending upload is treated as gone: the
+# browser is sent back to the upload form and nothing is imported or discarded (see the tests
+# below).
 OTHERS_OBJECTS: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api_pages.revoke_token",           "POST"):   (302,  404,  404,  404,  404),
     ("pilots.upload_preview",            "GET"):    (302,  302,  403,  403,  302),
     ("pilots.confirm_upload",            "POST"):   (302,  302,  403,  403,  302),
     ("pilots.discard_upload",            "POST"):   (302,  302,  403,  403,  302),
+    ("notify.mark_read",                 "POST"):   (302,  404,  404,  404,  404),
+    ("api.mark_notification_read",       "POST"):   (401,  404,  404,  404,  404),
 }
 # fmt: on
 
@@ -254,3 +276,17 @@ def test_someone_elses_upload_is_neither_imported_nor_discarded(world):
     assert len(db.session.scalars(select(ImportBatch)).all()) == batches
     with world.app.test_request_context():
         assert upload.pending_upload(token, world.pilot, world.someone_else) is not None
+
+
+def test_someone_elses_notification_stays_unread_and_out_of_sight(world):
+    from testbed.notify.models import Notification
+    from tests.security.calls import notification_of
+
+    notification_id = notification_of(world, world.someone_else)
+    for role in ROLES[1:]:
+        client = signed_in(world.app, world.people[role])
+        client.post(f"/notifications/{notification_id}/read")
+        client.post("/notifications/read")
+        assert "Moved" not in client.get("/notifications").get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Notification, notification_id).read_at is None
