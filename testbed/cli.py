@@ -38,6 +38,8 @@ def main():
 
 
 def register_commands(app) -> None:
+    from testbed.sources.commands import sources_group, sync_command
+
     for command in (
         load_command,
         export_command,
@@ -47,6 +49,8 @@ def register_commands(app) -> None:
         demo_command,
         backup_command,
         restore_command,
+        sources_group,
+        sync_command,
     ):
         app.cli.add_command(command)
 

@@ -49,6 +49,8 @@ def from_environment(instance_path: str | Path, environ=os.environ) -> dict:
         # still limited, instead of failing for everyone.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "PROXY_HOPS": proxy_hops(environ),
+        # Fernet key sealing data-source passwords (testbed/sources/vault.py).
+        "SOURCE_KEY": environ.get("TESTBED_SOURCE_KEY"),
     }
 
 

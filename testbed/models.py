@@ -13,6 +13,7 @@ from testbed.pilots.models import (
     Pilot,
 )
 from testbed.results.summaries import PilotSummary
+from testbed.sources.models import DataSource, MetricQuery
 from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.suggestions.models import (
     Suggestion,
@@ -27,6 +28,7 @@ __all__ = [
     "AuditEvent",
     "Benefit",
     "CostItem",
+    "DataSource",
     "Department",
     "FinancePlan",
     "Hypothesis",
@@ -34,6 +36,7 @@ __all__ = [
     "ImportBatch",
     "Iteration",
     "Metric",
+    "MetricQuery",
     "Observation",
     "Partner",
     "Pilot",
