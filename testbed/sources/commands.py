@@ -110,15 +110,11 @@ def switch_command(slug: str, source_name: str, table: str):
     pilot, source = _pilot_or_fail(slug), _source_or_fail(source_name)
     if not table.replace("_", "").replace(".", "").isalnum():
         fail(f"'{table}' is not a plain table name")
+    columns = '"group", period, unit, date, iteration, value, denominator, covariate'
     for metric in pilot.metrics:
         key = metric.key.replace("'", "''")
-        services.set_metric_query(
-            metric,
-            source,
-            'SELECT "group", period, unit, date, iteration, value, denominator, covariate '
-            f"FROM {table} WHERE metric = '{key}'",  # noqa: S608  (a checked name, quoted key)
-            actor=ACTOR,
-        )
+        text = f"SELECT {columns} FROM {table} WHERE metric = '{key}'"  # noqa: S608  (checked)
+        services.set_metric_query(metric, source, text, actor=ACTOR)
     db.session.execute(
         delete(ImportBatch).where(ImportBatch.pilot_id == pilot.id, ImportBatch.origin == "file")
     )

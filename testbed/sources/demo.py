@@ -36,12 +36,9 @@ def build_warehouse(path: Path, folder: Path) -> int:
     try:
         columns = ", ".join(f'"{name}" {TYPES[name]}' for name in OBSERVATION_COLUMNS)
         connection.execute(f"CREATE TABLE {TABLE} ({columns})")
+        insert = f"INSERT INTO {TABLE} BY NAME SELECT * FROM read_csv(?, all_varchar = true)"  # noqa: S608
         for file in sorted(folder.glob("observations*.csv")):
-            connection.execute(
-                f"INSERT INTO {TABLE} BY NAME SELECT * FROM read_csv(?, header = true, "
-                "all_varchar = true)",  # noqa: S608  (TABLE is a constant)
-                [str(file)],
-            )
+            connection.execute(insert, [str(file)])
         return connection.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]  # noqa: S608
     finally:
         connection.close()
