@@ -103,17 +103,15 @@ def check_select(sql: str) -> str:
     if not stripped:
         raise QueryError("the query is empty: write one SELECT statement")
     words: list[str] = []
-    plain: list[str] = []
+    blanked = list(stripped)  # the query with comments, strings and quoted names blanked
     for match in _TOKENS.finditer(stripped):
         kind = match.lastgroup
         if kind == "semicolon":
             raise QueryError("the query holds more than one statement: write one SELECT only")
         if kind == "word":
             words.append(match.group().lower())
-        if kind not in ("comment", "string", "quoted"):
-            plain.append(match.group())
-        elif kind != "comment":
-            plain.append("''")
+        if kind in ("comment", "string", "quoted"):
+            blanked[match.start() : match.end()] = " " * (match.end() - match.start())
     if not words or words[0] not in ("select", "with"):
         first = words[0].upper() if words else stripped[:20]
         raise QueryError(f"only a SELECT (or WITH … SELECT) may run against a source, not {first}")
@@ -125,7 +123,7 @@ def check_select(sql: str) -> str:
             f"the query uses {', '.join(w.upper() for w in forbidden)}: a metric query may only "
             "read (quote a column of that name with double quotes)"
         )
-    unknown = sorted(set(_PARAMETER.findall(" ".join(plain))) - set(PARAMETERS))
+    unknown = sorted(set(_PARAMETER.findall("".join(blanked))) - set(PARAMETERS))
     if unknown:
         raise QueryError(
             f"unknown parameter {', '.join(':' + name for name in unknown)}: "

@@ -68,9 +68,9 @@ def test_only_sums_travel_for_designs_that_read_sums(app, make_source):
     # Resolution time has quantiles and no scale: its rows are needed and fetched.
     assert by_metric["resolution_time"].chunks is not None
     stored = db.session.scalar(
-        select(func.count()).select_from(Observation).where(
-            Observation.metric_id == pilot.metric("cost_per_contact").id
-        )
+        select(func.count())
+        .select_from(Observation)
+        .where(Observation.metric_id == pilot.metric("cost_per_contact").id)
     )
     assert stored == 0
 
@@ -85,7 +85,9 @@ def test_a_refresh_is_idempotent(app, make_source):
     services.refresh_pilot(pilot, actor="test")
     db.session.commit()
     first = report(pilot)
-    counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (Aggregate, Observation)]
+    counts = [
+        db.session.scalar(select(func.count()).select_from(m)) for m in (Aggregate, Observation)
+    ]
 
     services.refresh_pilot(pilot, actor="test")
     db.session.commit()
