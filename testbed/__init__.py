@@ -74,9 +74,10 @@ def register_blueprints(app: Flask) -> None:
     from testbed.pilots.views import blueprint as pilots
     from testbed.results.decision import RECOMMENDATIONS
     from testbed.results.views import blueprint as results
+    from testbed.sources.views import blueprint as sources
     from testbed.suggestions.views import blueprint as suggestions
 
-    for blueprint in (health, auth, admin, pilots, results, suggestions, finance, api):
+    for blueprint in (health, auth, admin, pilots, results, suggestions, finance, api, sources):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["recommendations"] = RECOMMENDATIONS

@@ -29,6 +29,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "finance.view": EVERYONE,
     "finance.edit": frozenset({"finance", "admin"}),
     "admin.manage": frozenset({"admin"}),
+    # Connections hold the company's database credentials: administrators only.
+    # A pilot's editors write its metric queries and refresh it from them.
+    "source.manage": frozenset({"admin"}),
+    "source.query": frozenset({"innovation", "admin"}),
     "api.tokens": EVERYONE,
 }
 

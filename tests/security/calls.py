@@ -4,7 +4,10 @@ where a request uses one up (a suggestion moved on, a cost deleted, an account d
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask.testing import FlaskClient
 
@@ -37,6 +40,21 @@ def upload_file(w: World) -> Call:
     return Call(
         f"/pilots/{w.slug}/observations/upload", data=data, content_type="multipart/form-data"
     )
+
+
+def source_url() -> str:
+    """An empty SQLite file as a data source: its connection test passes."""
+    return f"sqlite:///{Path(tempfile.gettempdir()) / f'testbed-access-source-{os.getpid()}.sqlite'}"
+
+
+def data_source(w: World):
+    from testbed.sources.services import register_source, source_named
+
+    source = source_named("Access warehouse")
+    if source is None:
+        source = register_source("Access warehouse", source_url(), actor="test")
+        db.session.commit()
+    return source
 
 
 def pilot_form(w: World) -> dict:
@@ -214,6 +232,21 @@ REQUESTS = {
     ("admin.department", "GET"): lambda w, owner: Call(f"/admin/departments/{w.department().id}"),
     ("admin.department", "POST"): lambda w, owner: Call(
         f"/admin/departments/{w.department().id}", data={"name": "Operations"}),
+    ("sources.sources", "GET"): lambda w, owner: Call("/admin/sources"),
+    ("sources.sources", "POST"): lambda w, owner: Call("/admin/sources", data={
+        "name": f"Source {w.next()}", "url": source_url(), "timeout_seconds": "30"}),
+    ("sources.source", "GET"): lambda w, owner: Call(f"/admin/sources/{data_source(w).id}"),
+    ("sources.source", "POST"): lambda w, owner: Call(
+        f"/admin/sources/{data_source(w).id}",
+        data={"name": "Access warehouse", "url": source_url(), "timeout_seconds": "20"}),
+    ("sources.test_source", "POST"): lambda w, owner: Call(
+        f"/admin/sources/{data_source(w).id}/test"),
+    ("sources.pilot_sources", "GET"): lambda w, owner: Call(f"/pilots/{w.slug}/sources"),
+    ("sources.metric_query", "POST"): lambda w, owner: Call(
+        f"/pilots/{w.slug}/metrics/wait/query",
+        data={"source_id": str(data_source(w).id),
+              "sql": "SELECT 'pilot' AS \"group\", 1.5 AS value"}),
+    ("sources.refresh", "POST"): lambda w, owner: Call(f"/pilots/{w.slug}/sources/refresh"),
     ("api_pages.tokens", "GET"): lambda w, owner: Call("/account/tokens"),
     ("api_pages.create_token", "POST"): lambda w, owner: Call(
         "/account/tokens", data={"name": "nightly push"}),
