@@ -218,6 +218,7 @@ def build_demo() -> None:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     upgrade()
     load_path(PROJECT_ROOT / "experiments", actor="demo")
+    add_demo_warehouse()
     for email, role, name, department in DEMO_ACCOUNTS:
         create_user(
             email,
@@ -227,6 +228,17 @@ def build_demo() -> None:
             department=department_named(department) if department else None,
         )
     db.session.commit()
+
+
+def add_demo_warehouse() -> None:
+    """A DuckDB file with one demo pilot's observations, registered as a data source:
+    `testbed sources switch vmi-community-hospital demo-warehouse` feeds the pilot from it."""
+    from testbed.sources.demo import DEMO_PILOT, DEMO_SOURCE, build_warehouse
+    from testbed.sources.services import register_source
+
+    path = Path(current_app.instance_path) / "demo-warehouse.duckdb"
+    build_warehouse(path, PROJECT_ROOT / "experiments" / DEMO_PILOT)
+    register_source(DEMO_SOURCE, f"duckdb:///{path}", actor="demo")
 
 
 def pilot_or_fail(slug: str) -> Pilot:

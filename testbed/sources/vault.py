@@ -65,6 +65,11 @@ def masked(url: URL) -> str:
     return url.set(query=query).render_as_string(hide_password=True)
 
 
+def without_password(url: URL) -> URL:
+    # URL.set(password=None) keeps the password: None there means "not given".
+    return url._replace(password=None)
+
+
 def secrets_of(url: URL) -> list[str]:
     """Every secret the URL holds, in the spellings a driver may echo back."""
     found = [url.password] if url.password else []

@@ -12,7 +12,7 @@ from testbed.pilots.services import pilot_or_404
 from testbed.sources import services
 from testbed.sources.forms import QueryForm, RefreshForm, SourceForm
 from testbed.sources.models import DataSource
-from testbed.sources.vault import SourceKeyError, unseal
+from testbed.sources.vault import SourceKeyError, unseal, without_password
 
 blueprint = Blueprint("sources", __name__)
 
@@ -59,7 +59,7 @@ def source(source_id: int):
     if not form.is_submitted():
         form.name.data, form.timeout_seconds.data = source.name, source.timeout_seconds
         try:
-            form.url.data = unseal(source.url_sealed).set(password=None).render_as_string()
+            form.url.data = without_password(unseal(source.url_sealed)).render_as_string()
         except SourceKeyError as error:
             form.url.errors.append(str(error))
     elif form.validate():

@@ -44,7 +44,8 @@ def upload_file(w: World) -> Call:
 
 def source_url() -> str:
     """An empty SQLite file as a data source: its connection test passes."""
-    return f"sqlite:///{Path(tempfile.gettempdir()) / f'testbed-access-source-{os.getpid()}.sqlite'}"
+    path = Path(tempfile.gettempdir()) / f"testbed-access-source-{os.getpid()}.sqlite"
+    return f"sqlite:///{path}"
 
 
 def data_source(w: World):
