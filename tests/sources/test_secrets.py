@@ -1,4 +1,4 @@
-"""A source's password never appears in clear: not on a page, in a log line, an export or a backup."""
+"""A source's password never appears in clear: pages, log lines, exports, backups."""
 
 from __future__ import annotations
 
@@ -100,6 +100,9 @@ def test_exports_and_backups_hold_no_password_in_clear(secret_source, runner, tm
     assert exported.exit_code == 0, exported.output
     for file in (tmp_path / "export").iterdir():
         assert PASSWORD not in file.read_text("utf-8"), file.name
+    # What a source holds stays there: the export carries none of it.
+    rows = (tmp_path / "export" / "observations.csv").read_text("utf-8").splitlines()
+    assert len(rows) == 1 and not (tmp_path / "export" / "summary.csv").exists()
     backup = tmp_path / "testbed.backup"
     made = runner.invoke(args=["backup", str(backup)])
     assert made.exit_code == 0, made.output
