@@ -28,6 +28,8 @@ EXPERIMENTS = PROJECT_ROOT / "experiments"
 POSTGRES_SOURCE = os.environ.get("TESTBED_TEST_SOURCE_URL") or os.environ.get(
     "TESTBED_TEST_DATABASE_URL"
 )
+# MariaDB/MySQL sources: e.g. mysql+pymysql://root@127.0.0.1:3306/test (skipped without it).
+MARIADB_SOURCE = os.environ.get("TESTBED_TEST_MARIADB_URL")
 COLUMNS = '"group", period, unit, date, iteration, value, denominator, covariate'
 
 
@@ -65,6 +67,11 @@ def make_source(tmp_path):
             return f"duckdb:///{path}"
         if kind == "sqlite":
             url = f"sqlite:///{tmp_path / (uuid.uuid4().hex + '.sqlite')}"
+        elif kind == "mariadb":
+            if not MARIADB_SOURCE:
+                pytest.skip("no MariaDB source: set TESTBED_TEST_MARIADB_URL")
+            url = MARIADB_SOURCE
+            table = f"src_{uuid.uuid4().hex[:12]}"
         else:
             if not POSTGRES_SOURCE:
                 pytest.skip("no PostgreSQL source: set TESTBED_TEST_SOURCE_URL")
@@ -75,7 +82,7 @@ def make_source(tmp_path):
         if folder is not None:
             with engine.begin() as connection:
                 observations(folder).to_sql(table, connection, index=False, chunksize=5000)
-        if kind == "postgresql":
+        if kind in ("postgresql", "mariadb"):
             cleanups.append((engine, table))
         else:
             engine.dispose()
@@ -86,17 +93,20 @@ def make_source(tmp_path):
     yield make
     for engine, table in cleanups:
         with engine.begin() as connection:
-            connection.execute(text(f'DROP TABLE IF EXISTS "{table}"'))
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
         engine.dispose()
 
 
 def switch_to_source(pilot, source, table: str = "observations") -> None:
     """Feed every metric of ``pilot`` from ``table`` of ``source`` and drop its file data."""
+    columns = COLUMNS
+    if source.url_shown.startswith(("mysql", "mariadb")):
+        columns = columns.replace('"group"', "`group`")
     for metric in pilot.metrics:
         services.set_metric_query(
             metric,
             source,
-            f"SELECT {COLUMNS} FROM {table} WHERE metric = '{metric.key}'",
+            f"SELECT {columns} FROM {table} WHERE metric = '{metric.key}'",
             actor="test",
         )
     db.session.execute(

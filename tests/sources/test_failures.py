@@ -167,3 +167,16 @@ def test_registering_an_unreachable_source_is_refused(app):
             "down", f"postgresql://reader:Pw-9f3k2-secret@127.0.0.1:{port}/x", actor="test"
         )
     assert "Pw-9f3k2-secret" not in str(raised.value)
+
+
+def test_a_mariadb_timeout_is_stopped_by_the_source(fed_pilot, make_source):
+    pilot, _ = fed_pilot
+    mariadb = services.register_source(
+        "mariadb", make_source("mariadb"), timeout_seconds=1, actor="test"
+    )
+    db.session.commit()
+    message = refresh_with(
+        pilot, "SELECT 'pilot' AS `group`, SLEEP(5) + 1.0 AS value FROM DUAL", source=mariadb
+    )
+    assert "max_statement_time" in message
+    assert "ran longer than the source's limit of 1 s" in message

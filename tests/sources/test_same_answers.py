@@ -30,7 +30,7 @@ def report(pilot: Pilot) -> dict:
     return json.loads(json.dumps(analyse_pilot(pilot), allow_nan=False))
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql"])
+@pytest.mark.parametrize("kind", ["sqlite", "duckdb", "postgresql", "mariadb"])
 @pytest.mark.parametrize("slug", PILOTS)
 def test_a_pilot_fed_by_a_source_gives_the_answers_of_its_folder(app, make_source, kind, slug):
     folder = EXPERIMENTS / slug
