@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from testbed.pilots.views import blueprint as pilots
     from testbed.results.decision import RECOMMENDATIONS
     from testbed.results.views import blueprint as results
+    from testbed.sources import api as _source_api  # noqa: F401  (adds its endpoint to the API)
     from testbed.sources.views import blueprint as sources
     from testbed.suggestions.views import blueprint as suggestions
 

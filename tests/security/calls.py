@@ -289,6 +289,7 @@ REQUESTS = {
     ("api.move_suggestion", "POST"): lambda w, owner: Call(
         in_api(w, f"/suggestions/{w.suggestion().id}/moves"), json={"status": "under_review"}),
     ("api.push_observations", "POST"): lambda w, owner: observations_csv(w),
+    ("api.refresh_pilot_sources", "POST"): lambda w, owner: Call(in_api(w, "/refresh")),
     ("api.push_summaries", "POST"): lambda w, owner: summaries_csv(w),
     ("api.list_batches", "GET"): lambda w, owner: Call(in_api(w, "/batches")),
     ("api.get_batch", "GET"): lambda w, owner: Call(in_api(w, f"/batches/{w.batch().id}")),

@@ -128,6 +128,7 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int]] = {
     ("api.get_suggestion",               "GET"):    (401,  200,  200,  200,  200),
     ("api.move_suggestion",              "POST"):   (401,  200,  403,  403,  200),
     ("api.push_observations",            "POST"):   (401,  201,  403,  403,  201),
+    ("api.refresh_pilot_sources",        "POST"):   (401,  200,  403,  403,  200),
     ("api.push_summaries",               "POST"):   (401,  201,  403,  403,  201),
     ("api.list_batches",                 "GET"):    (401,  200,  200,  200,  200),
     ("api.get_batch",                    "GET"):    (401,  200,  200,  200,  200),
