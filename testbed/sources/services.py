@@ -41,6 +41,13 @@ MAX_ERROR = 2000
 # Drivers testbed ships with, for URLs that name only the database kind.
 DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"}
 ROW_DESIGNS = ("did", "threshold")
+# How sources say a statement hit its time limit (PostgreSQL, MySQL, MariaDB, DuckDB, SQLite).
+TIME_LIMIT_WORDS = (
+    "statement timeout",
+    "max_execution_time",
+    "max_statement_time",
+    "interrupt",
+)
 
 
 class SourceError(RuntimeError):
@@ -73,7 +80,7 @@ def describe(error: BaseException, url: URL | None, timeout_seconds: int | None 
         text = str(error) or type(error).__name__
     text = scrub(text.strip(), url)
     lowered = text.lower()
-    if timeout_seconds and any(word in lowered for word in ("timeout", "interrupt", "max_")):
+    if timeout_seconds and any(word in lowered for word in TIME_LIMIT_WORDS):
         text = f"the query ran longer than the source's limit of {timeout_seconds} s: {text}"
     if len(text) > MAX_ERROR:
         text = text[:MAX_ERROR] + " …"

@@ -7,7 +7,6 @@ import hashlib
 import re
 from urllib.parse import quote, quote_plus
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -25,12 +24,15 @@ class SourceKeyError(RuntimeError):
     """No usable key to seal or open connection secrets."""
 
 
-def fernet() -> Fernet:
+def fernet():
     """The cipher for connection secrets, from ``TESTBED_SOURCE_KEY``.
 
     Production refuses to go on without it. Elsewhere a key derived from the
     development SECRET_KEY is used, so the demo works out of the box.
     """
+    # Imported here: only data-source operations need it, not the start of every worker.
+    from cryptography.fernet import Fernet
+
     key = current_app.config.get("SOURCE_KEY")
     if not key:
         if current_app.config.get("ENV_PRODUCTION"):
@@ -101,6 +103,8 @@ def seal(url: URL) -> str:
 
 
 def unseal(token: str) -> URL:
+    from cryptography.fernet import InvalidToken
+
     try:
         return make_url(fernet().decrypt(token.encode()).decode())
     except InvalidToken as error:
