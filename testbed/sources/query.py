@@ -184,14 +184,15 @@ def probe_columns(connection: Connection, sql: str, parameters: dict) -> list[st
     result = connection.execute(
         # The checked SELECT, wrapped by design: it runs read-only inside the source.
         text(f"SELECT * FROM ({sql}) AS q WHERE 1 = 0"),  # noqa: S608
-        _used(sql, parameters),
+        used_parameters(sql, parameters),
     )
     names = list(result.keys())
     result.close()
     return names
 
 
-def _used(sql: str, parameters: dict) -> dict:
+def used_parameters(sql: str, parameters: dict) -> dict:
+    """The parameters the query names: drivers refuse values for names a statement lacks."""
     named = set(_PARAMETER.findall(sql))
     return {name: value for name, value in parameters.items() if name in named}
 

@@ -295,7 +295,7 @@ def fetch(query: MetricQuery) -> Fetched:
                 values = parameters(metric.pilot, connection.dialect.name)
                 names = sql.check_columns(sql.probe_columns(connection, checked, values))
                 wrapped = sql.Wrapped(checked, tuple(names))
-                used = sql._used(checked, values)
+                used = sql.used_parameters(checked, values)
                 if metric.kind == "ratio" and not wrapped.has("denominator"):
                     raise sql.QueryError(
                         f"{metric.key} is a ratio metric: the query must return a denominator"
