@@ -77,6 +77,8 @@ def register_blueprints(app: Flask) -> None:
     from testbed.results.decision import RECOMMENDATIONS
     from testbed.results.views import blueprint as results
     from testbed.scorecard.views import blueprint as scorecard
+    from testbed.sources import api as _source_api  # noqa: F401  (adds its endpoint to the API)
+    from testbed.sources.views import blueprint as sources
     from testbed.suggestions.views import blueprint as suggestions
 
     for blueprint in (
@@ -90,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
         finance,
         scorecard,
         notify,
+        sources,
         api,
     ):
         app.register_blueprint(blueprint)

@@ -39,6 +39,8 @@ def main():
 
 
 def register_commands(app) -> None:
+    from testbed.sources.commands import sources_group, sync_command
+
     for command in (
         load_command,
         export_command,
@@ -51,6 +53,8 @@ def register_commands(app) -> None:
         poor_service_group,
         scorecard_group,
         notify_group,
+        sources_group,
+        sync_command,
     ):
         app.cli.add_command(command)
 
@@ -294,6 +298,7 @@ def build_demo() -> None:
     upgrade()
     load_scorecard(PROJECT_ROOT / "experiments" / "company", actor="demo")
     load_path(PROJECT_ROOT / "experiments", actor="demo")
+    add_demo_warehouse()
     for email, role, name, department in DEMO_ACCOUNTS:
         create_user(
             email,
@@ -303,6 +308,17 @@ def build_demo() -> None:
             department=department_named(department) if department else None,
         )
     db.session.commit()
+
+
+def add_demo_warehouse() -> None:
+    """A DuckDB file with one demo pilot's observations, registered as a data source:
+    `testbed sources switch vmi-community-hospital demo-warehouse` feeds the pilot from it."""
+    from testbed.sources.demo import DEMO_PILOT, DEMO_SOURCE, build_warehouse
+    from testbed.sources.services import register_source
+
+    path = Path(current_app.instance_path) / "demo-warehouse.duckdb"
+    build_warehouse(path, PROJECT_ROOT / "experiments" / DEMO_PILOT)
+    register_source(DEMO_SOURCE, f"duckdb:///{path}", actor="demo")
 
 
 def pilot_or_fail(slug: str) -> Pilot:

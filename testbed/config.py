@@ -53,6 +53,8 @@ def from_environment(instance_path: str | Path, environ=os.environ) -> dict:
         "PROXY_HOPS": proxy_hops(environ),
         "BASE_URL": base_url(environ),
         "SMTP": smtp_settings(environ),
+        # Fernet key sealing data-source passwords (testbed/sources/vault.py).
+        "SOURCE_KEY": environ.get("TESTBED_SOURCE_KEY"),
     }
 
 

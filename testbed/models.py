@@ -31,6 +31,7 @@ from testbed.pilots.models import (
 )
 from testbed.results.summaries import PilotSummary
 from testbed.scorecard.models import Indicator, IndicatorLink, Measurement, pilot_indicator
+from testbed.sources.models import DataSource, MetricQuery
 from testbed.store.models import Aggregate, ImportBatch, Observation, ValueCount
 from testbed.suggestions.models import (
     Suggestion,
@@ -46,6 +47,7 @@ __all__ = [
     "Benefit",
     "CostItem",
     "DeliveryAttempt",
+    "DataSource",
     "Department",
     "FinancePlan",
     "Hypothesis",
@@ -58,6 +60,7 @@ __all__ = [
     "Metric",
     "Notification",
     "NotificationEvent",
+    "MetricQuery",
     "Observation",
     "OutboxMessage",
     "Partner",

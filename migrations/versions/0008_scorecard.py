@@ -1,7 +1,7 @@
 """the company scorecard: indicators, measurements, cause-and-effect links, pilot links
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Four new tables and no change to existing ones: a pilot names the indicators it
 is meant to move by key, so pilot_indicator refers to no indicator row.
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

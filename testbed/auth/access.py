@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "scorecard.edit": frozenset({"innovation", "admin"}),
     "scorecard.measure": frozenset({"innovation", "department_head", "admin"}),
     "admin.manage": frozenset({"admin"}),
+    # Connections hold the company's database credentials: administrators only.
+    # A pilot's editors write its metric queries and refresh it from them.
+    "source.manage": frozenset({"admin"}),
+    "source.query": frozenset({"innovation", "admin"}),
     "api.tokens": EVERYONE,
     # Each person's own notifications, preferences and watches.
     "notifications.read": EVERYONE,

@@ -231,7 +231,8 @@ def _write_observations(pilot: Pilot, path: Path) -> None:
     query = (
         select(Observation)
         .join(ImportBatch)
-        .where(ImportBatch.pilot_id == pilot.id)
+        # Data read from a data source live there: the next refresh reads them again.
+        .where(ImportBatch.pilot_id == pilot.id, ImportBatch.origin != "source")
         .order_by(Observation.id)
         .execution_options(yield_per=10_000)
     )
@@ -263,7 +264,7 @@ def _write_summaries(pilot: Pilot, path: Path) -> None:
     cells = db.session.scalars(
         select(Aggregate)
         .join(ImportBatch)
-        .where(ImportBatch.pilot_id == pilot.id, ~has_rows.exists())
+        .where(ImportBatch.pilot_id == pilot.id, ImportBatch.origin != "source", ~has_rows.exists())
         .order_by(Aggregate.id)
     ).all()
     if not cells:

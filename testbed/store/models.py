@@ -13,7 +13,7 @@ from testbed.timeutil import utcnow
 
 GROUPS = ("baseline", "pilot")
 PERIODS = ("pre", "post")
-ORIGINS = ("file", "upload", "api")
+ORIGINS = ("file", "upload", "api", "source")
 
 
 class ImportBatch(db.Model):

@@ -160,6 +160,36 @@ class BatchWriter:
         self.metrics_with_data.add(metric.id)
         self.batch.rows += 1
 
+    def add_cells(
+        self,
+        metric: Metric,
+        cells: list[tuple[str, str, int | None, date | None, np.ndarray]],
+        counts: list[tuple[str, str, int | None, int, int]] = (),
+    ) -> None:
+        """Store sums computed elsewhere (inside a data source), one row of
+        ``SUM_FIELDS`` per (group, period, iteration, day), around the metric's
+        shifts; ``counts`` are a bounded score's (group, period, iteration, value, count)."""
+        keys = [
+            (
+                metric.id,
+                GROUP_CODES[group],
+                PERIOD_CODES[period],
+                NONE if iteration is None else iteration,
+                NONE if day is None else day.toordinal(),
+            )
+            for group, period, iteration, day, _ in cells
+        ]
+        if keys:
+            merged: dict[tuple, np.ndarray] = {}
+            for key, (*_, sums) in zip(keys, cells, strict=True):
+                merged[key] = merged.get(key, 0) + sums
+            self.cells.add(list(merged), np.array(list(merged.values())))
+            self.metrics_with_data.add(metric.id)
+            self.batch.rows += int(sum(sums[0] for sums in merged.values()))
+        for group, period, iteration, value, count in counts:
+            key = (metric.id, group, period, iteration, value)
+            self.value_counts[key] = self.value_counts.get(key, 0) + count
+
     def finish(self) -> ImportBatch:
         self.batch.pilot.touch()
         self._write_aggregates()

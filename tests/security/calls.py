@@ -4,7 +4,10 @@ where a request uses one up (a suggestion moved on, a cost deleted, an account d
 from __future__ import annotations
 
 import io
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -38,6 +41,22 @@ def upload_file(w: World) -> Call:
     return Call(
         f"/pilots/{w.slug}/observations/upload", data=data, content_type="multipart/form-data"
     )
+
+
+def source_url() -> str:
+    """An empty SQLite file as a data source: its connection test passes."""
+    path = Path(tempfile.gettempdir()) / f"testbed-access-source-{os.getpid()}.sqlite"
+    return f"sqlite:///{path}"
+
+
+def data_source(w: World):
+    from testbed.sources.services import register_source, source_named
+
+    source = source_named("Access warehouse")
+    if source is None:
+        source = register_source("Access warehouse", source_url(), actor="test")
+        db.session.commit()
+    return source
 
 
 def pilot_form(w: World) -> dict:
@@ -423,6 +442,21 @@ REQUESTS = {
     ("notify.webhook_page", "GET"): lambda w, owner: Call(f"/admin/webhooks/{webhook_id(w)}"),
     ("notify.remove_webhook", "POST"): lambda w, owner: Call(
         f"/admin/webhooks/{webhook_id(w)}/remove"),
+    ("sources.sources", "GET"): lambda w, owner: Call("/admin/sources"),
+    ("sources.sources", "POST"): lambda w, owner: Call("/admin/sources", data={
+        "name": f"Source {w.next()}", "url": source_url(), "timeout_seconds": "30"}),
+    ("sources.source", "GET"): lambda w, owner: Call(f"/admin/sources/{data_source(w).id}"),
+    ("sources.source", "POST"): lambda w, owner: Call(
+        f"/admin/sources/{data_source(w).id}",
+        data={"name": "Access warehouse", "url": source_url(), "timeout_seconds": "20"}),
+    ("sources.test_source", "POST"): lambda w, owner: Call(
+        f"/admin/sources/{data_source(w).id}/test"),
+    ("sources.pilot_sources", "GET"): lambda w, owner: Call(f"/pilots/{w.slug}/sources"),
+    ("sources.metric_query", "POST"): lambda w, owner: Call(
+        f"/pilots/{w.slug}/metrics/wait/query",
+        data={"source_id": str(data_source(w).id),
+              "sql": "SELECT 'pilot' AS \"group\", 1.5 AS value"}),
+    ("sources.refresh", "POST"): lambda w, owner: Call(f"/pilots/{w.slug}/sources/refresh"),
     ("api_pages.tokens", "GET"): lambda w, owner: Call("/account/tokens"),
     ("api_pages.create_token", "POST"): lambda w, owner: Call(
         "/account/tokens", data={"name": "nightly push"}),
@@ -464,6 +498,7 @@ REQUESTS = {
     ("api.move_suggestion", "POST"): lambda w, owner: Call(
         in_api(w, f"/suggestions/{w.suggestion().id}/moves"), json={"status": "under_review"}),
     ("api.push_observations", "POST"): lambda w, owner: observations_csv(w),
+    ("api.refresh_pilot_sources", "POST"): lambda w, owner: Call(in_api(w, "/refresh")),
     ("api.push_summaries", "POST"): lambda w, owner: summaries_csv(w),
     ("api.list_batches", "GET"): lambda w, owner: Call(in_api(w, "/batches")),
     ("api.get_batch", "GET"): lambda w, owner: Call(in_api(w, f"/batches/{w.batch().id}")),
