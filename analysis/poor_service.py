@@ -112,7 +112,7 @@ def effect_se(estimate: float, ci_low: float, ci_high: float, level: float) -> f
     if not ci_low <= estimate <= ci_high:
         raise ValueError(f"the interval {ci_low:g} to {ci_high:g} does not hold {estimate:g}")
     z = stats.norm.ppf(1 - (1 - level) / 2)
-    return max(ci_high - estimate, estimate - ci_low) / z
+    return float(max(ci_high - estimate, estimate - ci_low) / z)
 
 
 def reduction_line(

@@ -113,14 +113,14 @@ def load_path(path: Path, actor: str = "cli") -> list[LoadOutcome]:
     """Load every pilot folder at ``path`` into the session (the caller commits).
 
     ``path`` may also be the company's ``poor-service.toml``; a folder of pilot
-    folders that holds ``company/poor-service.toml`` has it loaded first, since
-    the pilots' claims name its lines.
+    folders that holds ``company/poor-service.toml``, or one pilot folder beside
+    such a ``company/``, has it loaded first, since the pilots' claims name its lines.
     """
     path = Path(path)
     if path.is_file() and path.name == poor_service_file.FILE_NAME:
         action = poor_service_file.load_model(path, actor)
         return [LoadOutcome(poor_service_file.FILE_NAME, action, 0)]
-    model = poor_service_file.model_file(path) if path.is_dir() else None
+    model = company_model(path) if path.is_dir() else None
     if model is not None:
         poor_service_file.load_model(model, actor)
     outcomes = [load_folder(folder, actor) for folder in pilot_folders(path)]
@@ -129,6 +129,14 @@ def load_path(path: Path, actor: str = "cli") -> list[LoadOutcome]:
     if duplicate:
         raise LoadError(path, f"two folders define the pilot '{duplicate}'")
     return outcomes
+
+
+def company_model(path: Path) -> Path | None:
+    """The cost-of-poor-service file a load of ``path`` needs first, if there is one:
+    beside the pilot folders, or beside the one pilot folder loaded on its own."""
+    if (path / DEFINITION).is_file():
+        return poor_service_file.model_file(path.parent)
+    return poor_service_file.model_file(path)
 
 
 def folder_digest(folder: Path) -> str:

@@ -295,6 +295,6 @@ def test_any_uploaded_file_is_previewed_or_refused_with_a_message(
         assert innovator.get(response.headers["Location"]).status_code == 200
         assert sorted(path.suffix for path in added) == [".csv", ".json"]
     else:
-        assert response.status_code == 200
+        assert response.status_code == 422
         assert b"has-error" in response.data
         assert not added
