@@ -89,6 +89,40 @@ def empty_all_tables() -> None:
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def drop_everything() -> None:
+    """Empty the test database, its Alembic revision included.
+
+    An earlier test may have left its revision behind on the shared PostgreSQL
+    database: with it, "upgrade 0005" would find the schema newer and do nothing.
+    """
+    db.session.remove()
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    db.drop_all()
+
+
+def schema_at(runner, revision: str) -> Iterator[None]:
+    """For a fixture: the schema as ``revision`` left it; the shared schema restored after."""
+    drop_everything()
+    result = runner.invoke(args=["db", "upgrade", revision])
+    assert result.exit_code == 0, result.output
+    yield
+    drop_everything()
+    db.create_all()
+
+
+@pytest.fixture
+def at_0004(app, runner):
+    """The schema as revision 0004 left it: for the migrations after it."""
+    yield from schema_at(runner, "0004")
+
+
+@pytest.fixture
+def at_0005(app, runner):
+    """The schema as revision 0005 left it: for the migrations after it."""
+    yield from schema_at(runner, "0005")
+
+
 @pytest.fixture
 def client(app):
     return app.test_client()

@@ -15,27 +15,6 @@ MOMENT = timedelta(microseconds=400)  # within one transaction
 LATER = timedelta(hours=2)  # another request, when the data arrived
 
 
-@pytest.fixture
-def at_0004(app, runner):
-    """The schema as revision 0004 left it; the shared PostgreSQL schema restored after."""
-    db.session.remove()
-    _drop_everything()
-    result = runner.invoke(args=["db", "upgrade", "0004"])
-    assert result.exit_code == 0, result.output
-    yield
-    db.session.remove()
-    _drop_everything()
-    db.create_all()
-
-
-def _drop_everything() -> None:
-    # An earlier test may have left its revision behind on the shared PostgreSQL
-    # database: with it, "upgrade 0004" would find the schema newer and do nothing.
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    db.drop_all()
-
-
 def tables(connection) -> dict[str, sa.Table]:
     metadata = sa.MetaData()
     names = ("partner", "pilot", "metric", "hypothesis", "audit_event")

@@ -25,6 +25,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from testbed.finance.poor_service import LINE_FIELDS
 from testbed.finance.services import MAX_HORIZON_YEARS, benefit_metric_taken, programme_named
 from testbed.forms import WebForm
 
@@ -333,25 +334,7 @@ class PoorServiceLineForm(WebForm):
         return not problems
 
     def fields(self) -> dict:
-        return {name: getattr(self, name).data for name in POOR_SERVICE_FIELDS}
-
-
-POOR_SERVICE_FIELDS = (
-    "key",
-    "segment",
-    "kind",
-    "name",
-    "currency",
-    "volume",
-    "volume_low",
-    "volume_high",
-    "unit_cost",
-    "unit_cost_low",
-    "unit_cost_high",
-    "source",
-    "period",
-    "description",
-)
+        return {name: getattr(self, name).data for name in LINE_FIELDS}
 
 
 class ClaimForm(PilotEdit):

@@ -9,25 +9,6 @@ from sqlalchemy.exc import IntegrityError
 from testbed.extensions import db
 
 
-@pytest.fixture
-def at_0005(app, runner):
-    """The schema as revision 0005 left it; the shared PostgreSQL schema restored after."""
-    db.session.remove()
-    _drop_everything()
-    result = runner.invoke(args=["db", "upgrade", "0005"])
-    assert result.exit_code == 0, result.output
-    yield
-    db.session.remove()
-    _drop_everything()
-    db.create_all()
-
-
-def _drop_everything() -> None:
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-    db.drop_all()
-
-
 def table_names() -> set[str]:
     return set(sa.inspect(db.engine).get_table_names())
 

@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
 
 from testbed.extensions import db
-from tests.test_migrations import _drop_everything
 
 AT = datetime(2025, 3, 1, 9, 0, 0)
-
-
-@pytest.fixture
-def at_0005(app, runner):
-    db.session.remove()
-    _drop_everything()
-    result = runner.invoke(args=["db", "upgrade", "0005"])
-    assert result.exit_code == 0, result.output
-    yield
-    db.session.remove()
-    _drop_everything()
-    db.create_all()
 
 
 def history(connection) -> None:

@@ -7,28 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from testbed.extensions import db
+from tests.conftest import drop_everything
 
 TABLES = {"indicator", "measurement", "indicator_link", "pilot_indicator"}
-
-
-@pytest.fixture
-def at_0005(app, runner):
-    db.session.remove()
-    _drop_everything()
-    result = runner.invoke(args=["db", "upgrade", "0005"])
-    assert result.exit_code == 0, result.output
-    yield
-    db.session.remove()
-    _drop_everything()
-    db.create_all()
-
-
-def _drop_everything() -> None:
-    with db.engine.begin() as connection:
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        for name in ("pilot_indicator", "indicator_link", "measurement", "indicator"):
-            connection.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
-    db.drop_all()
 
 
 def table_names() -> set[str]:
@@ -69,8 +50,7 @@ def test_0008_upgrades_downgrades_and_upgrades_again(at_0005, runner):
 def schema_restored(app):
     """The demo migrates the shared PostgreSQL schema: leave no revision behind for others."""
     yield
-    db.session.remove()
-    _drop_everything()
+    drop_everything()
     db.create_all()
 
 
