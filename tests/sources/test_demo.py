@@ -32,7 +32,9 @@ def test_sync_and_analyze_give_the_json_of_the_folder(runner, tmp_path):
     assert_same(json.loads(folder.output), json.loads(synced.output))
     again = runner.invoke(args=["sync", DEMO_PILOT])
     assert again.exit_code == 0
-    assert runner.invoke(args=["analyze", DEMO_PILOT, "--json"]).output == synced.output
+    # The source sums in parallel, so a second refresh may differ in the last bits.
+    resynced = runner.invoke(args=["analyze", DEMO_PILOT, "--json"])
+    assert_same(json.loads(synced.output), json.loads(resynced.output))
 
 
 def test_sync_fails_with_exit_code_1_and_keeps_the_data(runner, tmp_path):
