@@ -222,7 +222,7 @@ def benefit_row(benefit: Benefit, results: list[dict]) -> dict:
         "estimate": worth * effect["estimate"],
         "ci_low": min(ends),
         "ci_high": max(ends),
-        "level": 1 - result["alpha"],
+        "level": poor_service.interval_level(result),
     }
     return row
 

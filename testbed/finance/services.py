@@ -18,7 +18,13 @@ from testbed.finance.models import (
     PoorServiceLine,
     Programme,
 )
-from testbed.finance.poor_service import claim_effect, claim_line, claims_of, measured_relative
+from testbed.finance.poor_service import (
+    claim_effect,
+    claim_line,
+    claims_of,
+    interval_level,
+    measured_relative,
+)
 from testbed.pilots.models import Metric, Pilot
 from testbed.results.summaries import forget_all
 
@@ -125,7 +131,8 @@ def measured_effect(metric_key: str, results: list[dict]) -> dict | None:
 
 def _benefit_line(benefit: Benefit, result: dict) -> BenefitLine:
     absolute = result["absolute"]
-    z = stats.norm.ppf(1 - result["alpha"] / 2)
+    # A guardrail's interval is at 1 − 2α, not 1 − α: read its spread at its own level.
+    z = stats.norm.ppf(1 - (1 - interval_level(result)) / 2)
     se = (absolute["ci_high"] - absolute["ci_low"]) / (2 * z)
     return BenefitLine(
         effect=(absolute["estimate"], se),

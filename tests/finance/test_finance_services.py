@@ -90,6 +90,21 @@ def test_a_benefit_line_is_effect_times_value_times_volume_with_the_effects_inte
     assert_allclose(line["yearly"]["ci_high"], -effect["ci_low"] * 2.5 * 1000)
 
 
+@pytest.mark.parametrize(("role", "z"), [("primary", 1.959964), ("guardrail", 1.644854)])
+def test_a_benefit_lines_spread_is_read_at_its_intervals_own_level(finance_pilot, role, z):
+    # A guardrail's interval is at 1 − 2α (its one-sided test), the others' at 1 − α;
+    # z values from a normal table at 0.975 and 0.95.
+    result = {
+        "hypothesis": "H9",
+        "role": role,
+        "alpha": 0.05,
+        "absolute": {"estimate": 10.0, "ci_low": 10.0 - 3.0 * z, "ci_high": 10.0 + 3.0 * z},
+    }
+    line = services._benefit_line(services.benefits_of(finance_pilot)[0], result)
+
+    assert line.effect == pytest.approx((10.0, 3.0), rel=1e-6)
+
+
 def test_a_benefit_without_a_measured_effect_is_shown_and_left_out(finance_pilot):
     nps = Metric(key="nps", name="NPS", kind="mean", direction="increase")
     finance_pilot.metrics.append(nps)
