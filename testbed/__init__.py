@@ -71,6 +71,8 @@ def register_blueprints(app: Flask) -> None:
     from testbed.auth.views import blueprint as auth
     from testbed.finance.views import blueprint as finance
     from testbed.health import blueprint as health
+    from testbed.ideas import api as _ideas_api  # noqa: F401  (adds its endpoints to the API)
+    from testbed.ideas.views import blueprint as ideas
     from testbed.notify.views import blueprint as notify
     from testbed.pilots.views import blueprint as pilots
     from testbed.reports.views import blueprint as reports
@@ -91,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
         suggestions,
         finance,
         scorecard,
+        ideas,
         notify,
         sources,
         api,

@@ -14,12 +14,14 @@ from sqlalchemy import select
 from werkzeug.serving import run_simple
 
 from testbed import MIGRATIONS, PROJECT_ROOT, create_app
+from testbed.auth.models import User
 from testbed.auth.services import create_user, department_named
 from testbed.backup import BackupError, backup_database, is_older, restore_database
 from testbed.extensions import db
 from testbed.files.errors import LoadError
 from testbed.files.export import export_pilot
 from testbed.files.loader import load_path
+from testbed.ideas.demo import add_demo_ideas
 from testbed.pilots.models import Pilot
 from testbed.results.services import analyse_pilot
 from testbed.scorecard.files import load_scorecard
@@ -29,6 +31,7 @@ DEMO_ACCOUNTS = (  # e-mail, role, name, department
     ("head@demo.testbed", "department_head", "Dario Head", "Sales"),
     ("finance@demo.testbed", "finance", "Fiona Finance", "Finance"),
     ("admin@demo.testbed", "admin", "Ada Admin", None),
+    ("staff@demo.testbed", "staff", "Sam Staff", "Customer Service"),
 )
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (printed on purpose: demo accounts only)
 
@@ -307,6 +310,7 @@ def build_demo() -> None:
             name=name,
             department=department_named(department) if department else None,
         )
+    add_demo_ideas(db.session.scalar(select(User).where(User.role == "innovation")))
     db.session.commit()
 
 

@@ -11,6 +11,7 @@ from testbed.finance.models import (
     PoorServiceLine,
     Programme,
 )
+from testbed.ideas.models import Idea, IdeaStep, IdeaVote
 from testbed.notify.models import (
     DeliveryAttempt,
     Notification,
@@ -52,6 +53,9 @@ __all__ = [
     "FinancePlan",
     "Hypothesis",
     "HypothesisAmendment",
+    "Idea",
+    "IdeaStep",
+    "IdeaVote",
     "ImportBatch",
     "Indicator",
     "IndicatorLink",

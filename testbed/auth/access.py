@@ -13,11 +13,13 @@ from flask import abort
 from flask_login import current_user, login_required
 
 EVERYONE = frozenset({"innovation", "department_head", "finance", "admin"})
+# Any employee: reads pilots, gives and votes on ideas, hears of what they follow; no more.
+STAFF = frozenset({"staff"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # Reading pilots, results, the planning page and suggestions is open to every
     # signed-in user: visibility is how other departments become a pilot's champions.
-    "pilot.view": EVERYONE,
+    "pilot.view": EVERYONE | STAFF,
     "pilot.edit": frozenset({"innovation", "admin"}),
     "observations.upload": frozenset({"innovation", "admin"}),
     "suggestion.add": EVERYONE,
@@ -41,7 +43,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "source.query": frozenset({"innovation", "admin"}),
     "api.tokens": EVERYONE,
     # Each person's own notifications, preferences and watches.
-    "notifications.read": EVERYONE,
+    "notifications.read": EVERYONE | STAFF,
+    # The company-wide idea box: one idea a month from everyone. The innovation team
+    # reviews them, declines them with a reason, or takes them into a pilot.
+    "idea.view": EVERYONE | STAFF,
+    "idea.contribute": EVERYONE | STAFF,
+    "idea.manage": frozenset({"innovation", "admin"}),
 }
 
 

@@ -27,6 +27,7 @@ ROLE_LABELS = {
     "department_head": "Department head: adds and follows suggestions",
     "finance": "Finance: compares returns, edits costs and programmes",
     "admin": "Admin: everything, including accounts",
+    "staff": "Staff: reads pilots, gives and votes on ideas",
 }
 NO_DEPARTMENT = 0
 

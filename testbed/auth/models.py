@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from testbed.extensions import db
 from testbed.timeutil import utcnow
 
-ROLES = ("innovation", "department_head", "finance", "admin")
+ROLES = ("innovation", "department_head", "finance", "admin", "staff")
 
 # scrypt with N = 2**16 is memory-hard enough for OWASP ASVS level 2.
 PASSWORD_METHOD = "scrypt:65536:8:1"  # noqa: S105  (a hash method, not a secret)

@@ -101,17 +101,29 @@ def _render_portfolio(filters: tuple[str, ...]) -> str:
 @blueprint.route("/pilots/new", methods=["GET", "POST"])
 @requires("pilot.edit")
 def new_pilot():
-    form = PilotForm()
+    from testbed.ideas import services as ideas
+    from testbed.ideas.views import idea_for_new_pilot
+
+    # Started from an idea of the idea box (?idea=12): the form starts from its words, and
+    # the idea records the pilot it became.
+    idea = idea_for_new_pilot()
+    prefill = {"name": idea.title, "summary": idea.text} if idea and request.method == "GET" else {}
+    form = PilotForm(**prefill)
     if form.validate_on_submit():
         try:
             pilot = services.create_pilot(form.fields(), by=user())
+            if idea is not None:
+                ideas.started_pilot(idea, pilot, by=user())
             db.session.commit()
         except ValueError as error:
             show_error(form, error)
         else:
             flash(f"Pilot {pilot.name} created. Next: register its hypotheses.", "success")
             return redirect(url_for(".pilot", slug=pilot.slug))
-    return render_template("pilots/pilot_form.html", form=form, pilot=None), page_status(form)
+    return (
+        render_template("pilots/pilot_form.html", form=form, pilot=None, idea=idea),
+        page_status(form),
+    )
 
 
 @blueprint.get("/pilots/<slug>")

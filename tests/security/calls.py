@@ -426,6 +426,16 @@ REQUESTS = {
     ("admin.department", "GET"): lambda w, owner: Call(f"/admin/departments/{w.department().id}"),
     ("admin.department", "POST"): lambda w, owner: Call(
         f"/admin/departments/{w.department().id}", data={"name": "Operations"}),
+    ("ideas.ideas", "GET"): lambda w, owner: Call("/ideas"),
+    ("ideas.submit", "POST"): lambda w, owner: Call("/ideas", data={
+        "title": f"Idea {w.next()}", "text": "Text the depot's number."}),
+    ("ideas.idea", "GET"): lambda w, owner: Call(f"/ideas/{w.idea().id}"),
+    ("ideas.vote", "POST"): lambda w, owner: Call(f"/ideas/{w.idea().id}/vote", data={}),
+    ("ideas.move", "POST"): lambda w, owner: Call(
+        f"/ideas/{w.idea().id}/move", data={"status": "under_review", "reason": ""}),
+    ("ideas.attach", "POST"): lambda w, owner: Call(
+        f"/ideas/{w.idea().id}/attach", data={"pilot": str(w.pilot.id)}),
+    ("ideas.campaigns", "GET"): lambda w, owner: Call("/ideas/campaigns?campaign=2026-01"),
     ("notify.inbox", "GET"): lambda w, owner: Call("/notifications"),
     ("notify.mark_read", "POST"): lambda w, owner: Call(
         f"/notifications/{notification_of(w, owner)}/read"),
@@ -529,6 +539,11 @@ REQUESTS = {
     ("api.list_watches", "GET"): lambda w, owner: Call("/api/v1/watches"),
     ("api.watch_pilot", "POST"): lambda w, owner: Call(in_api(w, "/watch"), json={}),
     ("api.unwatch_pilot", "DELETE"): lambda w, owner: Call(watched_by(w, owner)),
+    ("api.list_ideas", "GET"): lambda w, owner: Call("/api/v1/ideas?status=submitted"),
+    ("api.create_idea", "POST"): lambda w, owner: Call("/api/v1/ideas", json={
+        "title": f"Idea {w.next()}", "text": "Text the depot's number."}),
+    ("api.get_idea", "GET"): lambda w, owner: Call(f"/api/v1/ideas/{w.idea().id}"),
+    ("api.get_campaign", "GET"): lambda w, owner: Call("/api/v1/ideas/campaigns/2026-01"),
     ("api.unknown", "GET"): lambda w, owner: Call("/api/v1/nothing/here"),
     ("api.unknown", "POST"): lambda w, owner: Call("/api/v1/nothing/here", json={}),
     ("api.unknown", "PUT"): lambda w, owner: Call(in_api(w), json={}),

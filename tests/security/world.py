@@ -25,7 +25,7 @@ from testbed.store import upload
 from testbed.store.models import ImportBatch
 from testbed.suggestions import services as suggestions
 
-ROLES = ("anonymous", "innovation", "department_head", "finance", "admin")
+ROLES = ("anonymous", "innovation", "department_head", "finance", "admin", "staff")
 PASSWORD = "a long password"  # noqa: S105  (the test accounts' password)
 # Signing in checks the hash once per request; the production scrypt cost would dominate the
 # run, and how the hash is made is no part of who may do what.
@@ -70,6 +70,14 @@ class World:
         made = suggestions.add_suggestion(
             self.pilot, f"Idea {self.next()}", author=self.someone_else, department=None
         )
+        db.session.commit()
+        return made
+
+    def idea(self):
+        """A new idea by someone else, still submitted, so each decision starts afresh."""
+        from testbed.ideas import services as ideas
+
+        made = ideas.submit_idea(f"Idea {self.next()}", "Call back.", author=self.someone_else)
         db.session.commit()
         return made
 

@@ -1,0 +1,1 @@
+"""The company-wide idea box and its monthly campaigns."""

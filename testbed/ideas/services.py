@@ -1,0 +1,309 @@
+"""An idea's path from anyone's idea box to a pilot, and each month's campaign in figures."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from testbed.audit import record
+from testbed.auth.models import Department, User
+from testbed.extensions import db
+from testbed.ideas.models import IDEA_STATUS_LABELS, IDEA_STATUSES, Idea, IdeaStep, IdeaVote
+from testbed.pilots.models import Pilot
+from testbed.suggestions import services as suggestions
+from testbed.timeutil import utcnow
+
+MAX_TITLE = 200
+MAX_TEXT = suggestions.MAX_TEXT
+# The moves a person makes on the idea page. "piloted" is reached only by attaching the
+# idea to a pilot or starting a pilot from it, so that it always says which pilot.
+TRANSITIONS = {
+    "submitted": ("under_review", "declined"),
+    "under_review": ("declined",),
+    "declined": ("under_review",),
+    "piloted": (),
+}
+# Ideas that the innovation team may still take into a pilot.
+OPEN_STATUSES = ("submitted", "under_review")
+CAMPAIGNS_SHOWN = 6
+CAMPAIGN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def campaign_of(day: date) -> str:
+    """The monthly campaign a day belongs to, written 2026-03."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def is_campaign(text: str) -> bool:
+    return CAMPAIGN.fullmatch(text) is not None
+
+
+def current_campaign() -> str:
+    return campaign_of(utcnow().date())
+
+
+def submit_idea(title: str, text: str, *, author: User) -> Idea:
+    """Put an idea in the box for this month's campaign, for the author's department."""
+    idea = Idea(
+        title=_required(title, "give the idea a title", MAX_TITLE),
+        text=_required(text, "describe the idea", MAX_TEXT),
+        author=author,
+        department_id=author.department_id,
+        campaign=current_campaign(),
+        status="submitted",
+    )
+    db.session.add(idea)
+    db.session.flush()
+    _record(idea, "added", author, f"“{idea.title}” for {idea.campaign}")
+    return idea
+
+
+def move(idea: Idea, status: str, *, by: User, reason: str = "") -> None:
+    """Review or decline an idea (declining needs a reason); ValueError for another move."""
+    allowed = TRANSITIONS[idea.status]
+    if status not in allowed:
+        offered = ", ".join(IDEA_STATUS_LABELS[s].lower() for s in allowed) or "nothing"
+        raise ValueError(
+            f"an idea that is {IDEA_STATUS_LABELS[idea.status].lower()} can move to "
+            f"{offered}, not to {IDEA_STATUS_LABELS.get(status, status).lower()}"
+        )
+    if status == "declined" and not reason.strip():
+        raise ValueError("say why the idea is declined: its author reads this")
+    _step(idea, status, by, reason.strip() if status == "declined" else "")
+
+
+def attach_to_pilot(idea: Idea, pilot: Pilot, *, by: User):
+    """Give an open idea to an existing pilot as a suggestion, written by the idea's author.
+
+    The suggestion then follows the pilot's own path (reviewed, accepted, adopted by an
+    iteration) and its author hears of each move as any suggestion's author does.
+    """
+    _check_open(idea)
+    suggestion = suggestions.add_suggestion(
+        pilot, f"{idea.title}\n\n{idea.text}", author=idea.author, department=idea.department
+    )
+    idea.suggestion = suggestion
+    idea.pilot = pilot
+    _step(idea, "piloted", by, "")
+    return suggestion
+
+
+def started_pilot(idea: Idea, pilot: Pilot, *, by: User) -> None:
+    """Record that ``pilot`` was started from the idea."""
+    _check_open(idea)
+    idea.pilot = pilot
+    _step(idea, "piloted", by, "")
+
+
+def toggle_vote(idea: Idea, user: User) -> bool:
+    """Vote for an idea, or withdraw the vote given; True when it now counts."""
+    vote = db.session.scalar(
+        select(IdeaVote).where(IdeaVote.idea_id == idea.id, IdeaVote.user_id == user.id)
+    )
+    if vote is None:
+        db.session.add(IdeaVote(idea_id=idea.id, user_id=user.id))
+    else:
+        db.session.delete(vote)
+    db.session.flush()
+    _record(idea, "voted for" if vote is None else "withdrew a vote for", user, idea.title)
+    return vote is None
+
+
+def _check_open(idea: Idea) -> None:
+    if idea.status not in OPEN_STATUSES:
+        raise ValueError(
+            f"only a submitted idea or one under review goes into a pilot; "
+            f"this one is {IDEA_STATUS_LABELS[idea.status].lower()}"
+        )
+
+
+def _step(idea: Idea, status: str, by: User, reason: str) -> None:
+    idea.steps.append(
+        IdeaStep(
+            from_status=idea.status,
+            status=status,
+            reason=reason,
+            actor=suggestions.display_name(by),
+            user_id=by.id,
+        )
+    )
+    idea.status = status
+    idea.reason = reason or idea.reason
+    db.session.flush()
+    where = f" into {idea.pilot.name}" if status == "piloted" else ""
+    _record(idea, "moved", by, f"“{idea.title}” to {IDEA_STATUS_LABELS[status].lower()}{where}")
+
+
+def _record(idea: Idea, action: str, by: User, summary: str) -> None:
+    record(
+        action,
+        "idea",
+        actor=suggestions.display_name(by),
+        user_id=by.id,
+        entity_id=idea.id,
+        pilot_id=idea.pilot_id,
+        summary=summary,
+    )
+
+
+def _required(text: str | None, message: str, limit: int) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValueError(message)
+    if len(text) > limit:
+        raise ValueError(f"keep it under {limit} characters (it has {len(text)})")
+    return text
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+def idea_or_404(idea_id: int) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None:
+        abort(404)
+    return idea
+
+
+def ideas_in(
+    campaign: str | None = None, status: str | None = None, department_id: int | None = None
+) -> list[Idea]:
+    """Ideas newest first, narrowed to a campaign, a status and a department when given."""
+    statement = (
+        select(Idea)
+        .options(selectinload(Idea.author), selectinload(Idea.department))
+        .order_by(Idea.created_at.desc(), Idea.id.desc())
+    )
+    if campaign:
+        statement = statement.where(Idea.campaign == campaign)
+    if status:
+        statement = statement.where(Idea.status == status)
+    if department_id:
+        statement = statement.where(Idea.department_id == department_id)
+    return list(db.session.scalars(statement))
+
+
+def vote_counts(idea_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(idea_ids)
+    counts = db.session.execute(
+        select(IdeaVote.idea_id, func.count())
+        .where(IdeaVote.idea_id.in_(ids))
+        .group_by(IdeaVote.idea_id)
+    )
+    return {idea_id: 0 for idea_id in ids} | dict(counts.all())
+
+
+def voted_by(user: User, idea_ids: Iterable[int]) -> set[int]:
+    return set(
+        db.session.scalars(
+            select(IdeaVote.idea_id).where(
+                IdeaVote.user_id == user.id, IdeaVote.idea_id.in_(list(idea_ids))
+            )
+        )
+    )
+
+
+def path_of(idea: Idea) -> list[dict]:
+    """Where an idea went: submitted, each move, then the suggestion's own path on the pilot."""
+    path = [
+        {
+            "status": "submitted",
+            "what": f"submitted for the {idea.campaign} campaign",
+            "on": idea.created_at.date(),
+            "by": suggestions.display_name(idea.author),
+        }
+    ]
+    for step in idea.steps:
+        what = IDEA_STATUS_LABELS[step.status].lower()
+        if step.status == "piloted" and idea.pilot is not None:
+            made = "a suggestion to" if idea.suggestion is not None else "a new pilot:"
+            what = f"taken into {made} {idea.pilot.name}"
+        elif step.reason:
+            what = f"{what}: {step.reason}"
+        path.append({"status": step.status, "what": what, "on": step.at.date(), "by": step.actor})
+    if idea.suggestion is not None:
+        # The steps the suggestion took on the pilot, after it was proposed there.
+        path.extend(
+            {**entry, "what": f"suggestion {entry['what']}"}
+            for entry in suggestions.path_of(idea.suggestion)[1:]
+        )
+    return path
+
+
+def campaigns() -> list[str]:
+    """The months that have ideas, newest first, with the current month always there."""
+    months = set(db.session.scalars(select(Idea.campaign).distinct())) | {current_campaign()}
+    return sorted(months, reverse=True)
+
+
+def campaign_report(campaign: str) -> dict:
+    """Per department: its people, how many of them gave an idea in ``campaign``, and the
+    ideas by status. People are the active accounts of the department today; an idea counts
+    for the department its author was in when writing it."""
+    rows = {department.id: _row(department.name) for department in _departments()}
+    rows[None] = _row("No department")
+    people = db.session.execute(
+        select(User.department_id, func.count()).where(User.active).group_by(User.department_id)
+    )
+    for department_id, count in people:
+        rows[department_id]["people"] = count
+    authors: dict[int | None, set[int]] = {key: set() for key in rows}
+    for idea in db.session.scalars(select(Idea).where(Idea.campaign == campaign)):
+        row = rows[idea.department_id]
+        row["ideas"] += 1
+        row["statuses"][idea.status] += 1
+        authors[idea.department_id].add(idea.author_id)
+    for key, row in rows.items():
+        row["contributors"] = len(authors[key])
+    shown = [row for row in rows.values() if row["people"] or row["ideas"]]
+    everyone = set().union(*authors.values())
+    return {"campaign": campaign, "rows": shown, "company": _company(shown, len(everyone))}
+
+
+def campaign_trend(count: int = CAMPAIGNS_SHOWN) -> list[dict]:
+    """The company's share of contributors for the last ``count`` campaigns, newest first."""
+    return [
+        {"campaign": month, **campaign_report(month)["company"]}
+        for month in _months_back(current_campaign(), count)
+    ]
+
+
+def _months_back(campaign: str, count: int) -> list[str]:
+    year, month = (int(part) for part in campaign.split("-"))
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months
+
+
+def _departments() -> list[Department]:
+    return list(db.session.scalars(select(Department).order_by(Department.name)))
+
+
+def _row(name: str) -> dict:
+    return {"department": name, "people": 0, "ideas": 0, "statuses": Counter()}
+
+
+def _company(rows: list[dict], contributors: int) -> dict:
+    company = _row("Whole company")
+    for row in rows:
+        company["people"] += row["people"]
+        company["ideas"] += row["ideas"]
+        company["statuses"].update(row["statuses"])
+    # One person who moved department within the month is one contributor to the company.
+    company["contributors"] = contributors
+    for row in [*rows, company]:
+        row["share"] = row["contributors"] / row["people"] if row["people"] else None
+    return company
+
+
+def status_counts(ideas: list[Idea]) -> dict[str, int]:
+    counts = Counter(idea.status for idea in ideas)
+    return {status: counts[status] for status in IDEA_STATUSES}
