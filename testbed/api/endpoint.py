@@ -26,7 +26,7 @@ from werkzeug.routing import PathConverter
 from testbed.api import schemas
 from testbed.api.auth import Unauthenticated, bearer_token, note_use, user_for_token
 from testbed.api.services import Refused
-from testbed.auth.access import EVERYONE, PERMISSIONS, can
+from testbed.auth.access import ALL_ROLES, PERMISSIONS, can
 from testbed.extensions import csrf, db
 from testbed.files.definition import KEY_PATTERN
 from testbed.files.errors import LoadError
@@ -412,4 +412,4 @@ def unknown(rest: str):
 
 
 def role_limited(permission: str | None) -> bool:
-    return permission is not None and PERMISSIONS[permission] != EVERYONE
+    return permission is not None and PERMISSIONS[permission] != ALL_ROLES

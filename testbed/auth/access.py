@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 EVERYONE = frozenset({"innovation", "department_head", "finance", "admin"})
 # Any employee: reads pilots, gives and votes on ideas, hears of what they follow; no more.
 STAFF = frozenset({"staff"})
+ALL_ROLES = EVERYONE | STAFF
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     # Reading pilots, results, the planning page and suggestions is open to every
