@@ -39,9 +39,31 @@ def run_migrations_online():
     options = current_app.extensions["migrate"].configure_args
     options.setdefault("process_revision_directives", skip_empty_revisions)
     with database.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a constraint by copying the table, dropping the old one and
+            # renaming the copy; with foreign keys on, dropping a table that others refer
+            # to fails. They are off while migrating (the pragma works only outside a
+            # transaction, so it goes to the driver before the engine's BEGIN IMMEDIATE), and
+            # every reference is checked before the work is kept.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=database.metadata, **options)
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                check_references(connection)
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
+def check_references(connection):
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, row, parent, _ = broken[0]
+        raise RuntimeError(
+            f"the migration left {len(broken)} reference(s) to missing rows, "
+            f"the first from {table} row {row} to {parent}; nothing was changed"
+        )
 
 
 if context.is_offline_mode():

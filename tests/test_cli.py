@@ -12,8 +12,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
 from testbed import PROJECT_ROOT
+from testbed.auth.models import ROLES
 from testbed.extensions import db
 from testbed.files.loader import data_files
+from testbed.ideas.demo import COLLEAGUES, IDEAS
+from testbed.ideas.models import Idea
 from testbed.models import Aggregate, Metric, Pilot, User
 from testbed.store.queries import cell_sums
 
@@ -135,14 +138,15 @@ def test_demo_builds_every_example_pilot_and_one_account_per_role(runner):
     )
     assert sorted(db.session.scalars(select(Pilot.slug))) == folders
     assert len(folders) >= 4
-    assert sorted(db.session.scalars(select(User.role))) == [
-        "admin",
-        "department_head",
-        "finance",
-        "innovation",
-    ]
-    for email in ("innovation@demo.testbed", "finance@demo.testbed"):
-        assert email in result.output
+    # One printed account per role; the staff role also has the idea box's colleagues.
+    printed = {line.split()[0]: line.split()[1] for line in result.output.splitlines()
+               if line.startswith("  ") and "@demo.testbed" in line}  # fmt: skip
+    assert sorted(printed) == sorted(ROLES)
+    roles = {role: count for role, count in db.session.execute(
+        select(User.role, func.count()).group_by(User.role))}  # fmt: skip
+    assert roles == {"admin": 1, "department_head": 1, "finance": 1, "innovation": 1,
+                     "staff": 1 + len(COLLEAGUES)}  # fmt: skip
+    assert db.session.scalar(select(func.count()).select_from(Idea)) == len(IDEAS)
     assert db.session.scalar(select(func.count()).select_from(Aggregate)) > 0
     assert all(m.shift_value is not None for m in db.session.scalars(select(Metric)))
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from testbed.extensions import db
+from tests.conftest import schema_at
 
 START = datetime(2025, 3, 1, 9, 0, 0)
 MOMENT = timedelta(microseconds=400)  # within one transaction
@@ -120,3 +121,59 @@ def test_0005_downgrades_and_upgrades_again(at_0004, runner):
         assert result.exit_code == 0, result.output
     with db.engine.connect() as connection:
         assert registrations(connection)["H2"] == "exploratory"
+
+
+@pytest.fixture
+def at_0010(app, runner):
+    yield from schema_at(runner, "0010")
+
+
+def test_0011_keeps_the_accounts_their_references_and_adds_the_staff_role(at_0010, runner):
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                'INSERT INTO "user" (id, email, name, password_hash, role, active, created_at) '
+                "VALUES (1, 'ines@example.org', 'Ines', '!', 'innovation', true, :at)"
+            ),
+            {"at": START},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO user_session (user_id, token_hash, created_at, last_seen_at) "
+                "VALUES (1, 'abc', :at, :at)"
+            ),
+            {"at": START},
+        )
+    # Before 0011 the role is refused; after it, taken.
+    staff = sa.text(
+        "INSERT INTO \"user\" (id, email, name, password_hash, role, active, created_at) "
+        "VALUES (2, 'sam@example.org', 'Sam', '!', 'staff', true, :at)")  # fmt: skip
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(staff, {"at": START})
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with db.engine.begin() as connection:
+        connection.execute(staff, {"at": START})
+        sessions = connection.execute(sa.text("SELECT user_id FROM user_session")).all()
+        assert sessions == [(1,)]
+    with pytest.raises(IntegrityError), db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE \"user\" SET role = 'boss' WHERE id = 1"))
+
+
+def test_0011_downgrades_only_once_no_account_is_staff(at_0010, runner):
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                'INSERT INTO "user" (id, email, name, password_hash, role, active, created_at) '
+                "VALUES (2, 'sam@example.org', 'Sam', '!', 'staff', true, :at)"
+            ),
+            {"at": START},
+        )
+    refused = runner.invoke(args=["db", "downgrade", "0010"])
+    assert refused.exit_code != 0
+    assert "have the role 'staff'" in refused.output
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE \"user\" SET role = 'finance' WHERE id = 2"))
+    for step in (["downgrade", "0010"], ["upgrade"]):
+        result = runner.invoke(args=["db", *step])
+        assert result.exit_code == 0, result.output

@@ -20,10 +20,33 @@ depends_on = None
 OLD_ROLES = ('innovation', 'department_head', 'finance', 'admin')
 NEW_ROLES = OLD_ROLES + ('staff',)
 STATUSES = ('submitted', 'under_review', 'piloted', 'declined')
+OLD_KINDS = (
+    'suggestion_adopted', 'suggestion_status', 'suggestion_comment', 'verdict_changed',
+    'guardrail_breached', 'sample_ratio_mismatch', 'data_stopped', 'iteration_overdue',
+    'pilot_status',
+)
+NEW_KINDS = OLD_KINDS + ('idea_moved',)
+# The tables whose column names a kind of event, and the name of its list of values.
+KIND_COLUMNS = (
+    ('notification_event', 'notification_kind'), ('notification_preference', 'preference_kind'),
+)
 
 
 def _roles(values):
     return sa.Enum(*values, name='role', native_enum=False, create_constraint=True)
+
+
+def _kinds(values, name):
+    return sa.Enum(*values, name=name, native_enum=False, create_constraint=True)
+
+
+def _change_kinds(old, new):
+    for table, name in KIND_COLUMNS:
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column(
+                'kind', existing_type=_kinds(old, name), type_=_kinds(new, name),
+                existing_nullable=False,
+            )
 
 
 def _status(name):
@@ -35,6 +58,7 @@ def upgrade():
         batch_op.alter_column(
             'role', existing_type=_roles(OLD_ROLES), type_=_roles(NEW_ROLES), existing_nullable=False
         )
+    _change_kinds(OLD_KINDS, NEW_KINDS)
     op.create_table('idea',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -86,6 +110,20 @@ def upgrade():
 
 
 def downgrade():
+    # An idea's notifications go with the ideas; a preference about them means nothing before.
+    # Spelled out, child rows first: SQLite runs migrations without foreign-key cascades.
+    events = "SELECT id FROM notification_event WHERE kind = 'idea_moved'"
+    messages = f"SELECT id FROM outbox_message WHERE event_id IN ({events})"
+    for statement in (
+        f"DELETE FROM delivery_attempt WHERE message_id IN ({messages})",
+        f"UPDATE notification SET digest_id = NULL WHERE digest_id IN ({messages})",
+        f"DELETE FROM outbox_message WHERE event_id IN ({events})",
+        f"DELETE FROM notification WHERE event_id IN ({events})",
+        "DELETE FROM notification_event WHERE kind = 'idea_moved'",
+        "DELETE FROM notification_preference WHERE kind = 'idea_moved'",
+    ):
+        op.execute(sa.text(statement))
+    _change_kinds(NEW_KINDS, OLD_KINDS)
     op.drop_table('idea_vote')
     op.drop_table('idea_step')
     op.drop_table('idea')

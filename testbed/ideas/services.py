@@ -15,6 +15,7 @@ from testbed.audit import record
 from testbed.auth.models import Department, User
 from testbed.extensions import db
 from testbed.ideas.models import IDEA_STATUS_LABELS, IDEA_STATUSES, Idea, IdeaStep, IdeaVote
+from testbed.notify import services as notify
 from testbed.pilots.models import Pilot
 from testbed.suggestions import services as suggestions
 from testbed.timeutil import utcnow
@@ -138,6 +139,34 @@ def _step(idea: Idea, status: str, by: User, reason: str) -> None:
     db.session.flush()
     where = f" into {idea.pilot.name}" if status == "piloted" else ""
     _record(idea, "moved", by, f"“{idea.title}” to {IDEA_STATUS_LABELS[status].lower()}{where}")
+    _tell_followers(idea, by)
+
+
+def _tell_followers(idea: Idea, by: User) -> None:
+    """The author and the voters hear that the idea moved (the one who moved it does not)."""
+    voters = select(User).join(IdeaVote, IdeaVote.user_id == User.id)
+    followers = [idea.author, *db.session.scalars(voters.where(IdeaVote.idea_id == idea.id))]
+    if idea.status == "piloted":
+        now = f"taken into the pilot {idea.pilot.name}"
+    elif idea.status == "declined":
+        now = f"declined: {idea.reason}"
+    else:
+        now = IDEA_STATUS_LABELS[idea.status].lower()
+    notify.record_event(
+        "idea_moved",
+        pilot=idea.pilot,
+        title=f"The idea “{idea.title}” is {now}",
+        summary=_excerpt(idea.text),
+        link=notify.path_for("ideas.idea", idea_id=idea.id),
+        recipients=followers,
+        actor=by,
+        payload={"idea": idea.id, "status": idea.status},
+    )
+
+
+def _excerpt(text: str, length: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _record(idea: Idea, action: str, by: User, summary: str) -> None:

@@ -24,6 +24,10 @@ EVENT_KINDS: dict[str, tuple[str, str]] = {
     "data_stopped": ("A pilot's data stop arriving", "digest"),
     "iteration_overdue": ("A pilot's iteration is overdue", "digest"),
     "pilot_status": ("A pilot you watch changes status", "digest"),
+    "idea_moved": (
+        "An idea you gave or voted for is reviewed, declined or taken into a pilot",
+        "immediate",
+    ),
 }
 # in_app: the inbox only; immediate: the inbox and an e-mail each; digest: the inbox and
 # one e-mail a day with everything; none: not at all.

@@ -21,13 +21,21 @@ def text(response) -> str:
     return response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("role", ROLES)
-def test_every_role_has_a_token_page_and_the_reference(client, login, role):
+@pytest.mark.parametrize("role", sorted(PERMISSIONS["api.tokens"]))
+def test_every_role_with_tokens_has_a_token_page_and_the_reference(client, login, role):
     login(role)
     page = client.get(TOKENS)
     assert page.status_code == 200
     assert "You have no tokens yet" in text(page)
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_staff_hold_no_tokens_and_see_no_reference(client, login):
+    login("staff")
+    assert client.get(TOKENS).status_code == 403
+    assert client.post(TOKENS, data={"name": "x"}).status_code == 403
+    assert client.get("/api/v1/docs").status_code == 403
+    assert db.session.scalar(select(ApiToken)) is None
 
 
 @pytest.mark.parametrize("address", [TOKENS, "/api/v1/docs"])

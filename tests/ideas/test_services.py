@@ -130,3 +130,20 @@ def test_a_campaign_is_a_month_written_year_dash_month():
         assert services.is_campaign(good)
     for bad in ("2026-13", "2026-00", "2026-1", "2026-01\n", "26-01", "2026-Q1"):
         assert not services.is_campaign(bad)
+
+
+def test_the_author_and_the_voters_hear_that_an_idea_moved_and_the_mover_does_not(give, person):
+    from testbed.notify.models import Notification
+
+    author, voter = person("staff", "Sales", name="Author"), person("staff", "Sales", name="Voter")
+    team = person("innovation", None, name="Ines")
+    idea = give(author=author)
+    services.toggle_vote(idea, voter)
+    services.toggle_vote(idea, team)
+    services.move(idea, "declined", by=team, reason="Planned in the billing upgrade")
+    db.session.commit()
+    told = db.session.scalars(select(Notification)).all()
+    assert sorted(n.user_id for n in told) == sorted([author.id, voter.id])
+    event = told[0].event
+    assert (event.kind, event.link) == ("idea_moved", f"/ideas/{idea.id}")
+    assert event.title == f"The idea “{idea.title}” is declined: Planned in the billing upgrade"

@@ -234,3 +234,44 @@ def test_a_new_pilot_cannot_take_another_pilots_address(world):
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "slug"
     assert db.session.scalars(select(Pilot.name)).all() == ["Reminder pilot"]
+
+
+def test_an_idea_is_submitted_this_month_and_by_whoever_sent_it(world):
+    from testbed.ideas.models import Idea
+    from testbed.ideas.services import current_campaign
+
+    staff = world.people["staff"]
+    sent = signed_in(world.app, staff).post(
+        "/ideas",
+        data={
+            "title": "Label parcels",
+            "text": "With the depot's number.",
+            "status": "piloted",
+            "author_id": str(world.people["admin"].id),
+            "campaign": "2020-01",
+            "pilot_id": str(world.pilot.id),
+            "department_id": str(world.department().id),
+        },
+    )
+    assert sent.status_code == 302
+    idea = db.session.scalar(select(Idea).where(Idea.title == "Label parcels"))
+    assert (idea.status, idea.author_id, idea.campaign) == (
+        "submitted",
+        staff.id,
+        current_campaign(),
+    )
+    assert (idea.pilot_id, idea.department_id) == (None, staff.department_id)
+
+
+@pytest.mark.parametrize("field", ["status", "author", "campaign", "pilot", "votes"])
+def test_the_api_refuses_idea_fields_a_caller_may_not_set(world, field):
+    before = stored(world)
+    client = signed_in(world.app, None)
+    response = client.post(
+        "/api/v1/ideas",
+        headers={"Authorization": f"Bearer {world.tokens['innovation']}"},
+        json={"title": "Label parcels", "text": "With the number.", field: "x"},
+    )
+    assert response.status_code == 422
+    assert [error["field"] for error in response.json["errors"]] == [field]
+    assert stored(world) == before
