@@ -168,6 +168,9 @@ PILOT = {
     # Keys of the company indicators (scorecard.toml) the pilot is meant to move.
     "indicators": Field("names", default=[], length=80),
     "pilot_share": Field("share"),
+    # Written by `testbed export`: the digests of the uploads and API pushes whose rows the
+    # folder's observation files carry, so that loading it back replaces them, not adds to them.
+    "carries_batches": Field("names", default=[], length=64),
     "partner": Field("table", required=True, fields=PARTNER),
     "metrics": Field("tables", default=[], fields=METRIC),
     "hypotheses": Field("tables", default=[], fields=HYPOTHESIS),

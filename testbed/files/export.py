@@ -15,7 +15,7 @@ from testbed.files.tables import OBSERVATION_COLUMNS
 from testbed.finance.models import Benefit, CostItem, FinancePlan, PoorServiceClaim, Programme
 from testbed.pilots.models import Pilot
 from testbed.scorecard.services import pilot_indicator_keys
-from testbed.store.models import Aggregate, ImportBatch, Observation
+from testbed.store.models import CARRIED_ORIGINS, Aggregate, ImportBatch, Observation
 from testbed.suggestions.models import Suggestion, SuggestionComment, SuggestionVote
 
 
@@ -36,6 +36,9 @@ def definition(pilot: Pilot) -> dict:
     if indicators:
         data["indicators"] = indicators
     _put(data, pilot_share=pilot.pilot_share)
+    carried = _carried_batches(pilot)
+    if carried:
+        data["carries_batches"] = carried
     partner = pilot.partner
     data["partner"] = {
         "name": partner.name,
@@ -52,6 +55,17 @@ def definition(pilot: Pilot) -> dict:
     if finance:
         data["finance"] = finance
     return data
+
+
+def _carried_batches(pilot: Pilot) -> list[str]:
+    """Digests of the uploads and API pushes whose rows the exported files will carry."""
+    return list(
+        db.session.scalars(
+            select(ImportBatch.digest)
+            .where(ImportBatch.pilot_id == pilot.id, ImportBatch.origin.in_(CARRIED_ORIGINS))
+            .order_by(ImportBatch.id)
+        )
+    )
 
 
 def _put(data: dict, **values) -> None:

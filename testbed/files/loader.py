@@ -41,7 +41,7 @@ from testbed.pilots.services import (
     record_hypothesis_change,
 )
 from testbed.scorecard.services import replace_pilot_indicators
-from testbed.store.models import ImportBatch
+from testbed.store.models import CARRIED_ORIGINS, ImportBatch
 from testbed.store.services import BatchWriter
 from testbed.suggestions.models import (
     Suggestion,
@@ -541,10 +541,19 @@ def _programme(fields: dict) -> None:
 
 
 def _load_tables(pilot: Pilot, folder: Path, definition: dict) -> int:
-    """Replace what earlier loads of this folder stored: one batch per file."""
+    """Replace what earlier loads of this folder stored (one batch per file), and the uploads
+    and API pushes that an exported folder's files carry already."""
     db.session.execute(
         delete(ImportBatch).where(ImportBatch.pilot_id == pilot.id, ImportBatch.origin == "file")
     )
+    if definition["carries_batches"]:
+        db.session.execute(
+            delete(ImportBatch).where(
+                ImportBatch.pilot_id == pilot.id,
+                ImportBatch.origin.in_(CARRIED_ORIGINS),
+                ImportBatch.digest.in_(definition["carries_batches"]),
+            )
+        )
     metrics = {metric.key: metric for metric in pilot.metrics}
     iterations = {item["number"] for item in definition["iterations"]}
     rows = 0

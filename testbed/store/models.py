@@ -14,6 +14,9 @@ from testbed.timeutil import utcnow
 GROUPS = ("baseline", "pilot")
 PERIODS = ("pre", "post")
 ORIGINS = ("file", "upload", "api", "source")
+# Batches that `testbed export` writes into the folder's own files (source data stay in the
+# source): loading the folder back replaces them instead of adding them again.
+CARRIED_ORIGINS = ("upload", "api")
 
 
 class ImportBatch(db.Model):

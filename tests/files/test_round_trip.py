@@ -298,3 +298,42 @@ def record_times(suggestion: Suggestion) -> list:
             select(SuggestionVote.created_at).where(SuggestionVote.suggestion_id == suggestion.id)
         ),
     ]
+
+
+def observation_count(pilot: Pilot) -> int:
+    from sqlalchemy import func
+
+    from testbed.store.models import ImportBatch, Observation
+
+    joined = select(func.count()).select_from(Observation).join(ImportBatch)
+    return db.session.scalar(joined.where(ImportBatch.pilot_id == pilot.id))
+
+
+def test_loading_an_export_back_replaces_the_uploads_it_carries_instead_of_adding_them(
+    app, loaded_pilot, tmp_path
+):
+    from testbed.store import upload
+
+    ines = create_people()["ines@example.org"]
+    rows = b"metric,group,value,iteration\nwait,pilot,8.5,1\nwait,pilot,9.0,1\n"
+    with app.test_request_context():
+        pending = upload.store_upload(loaded_pilot, rows, "more.csv", by=ines)
+        upload.import_upload(pending, loaded_pilot, by=ines)
+    db.session.commit()
+    before = observation_count(loaded_pilot)
+    assert before == 10  # eight from the folder, two uploaded
+
+    export_pilot(loaded_pilot, tmp_path / "exported" / loaded_pilot.slug)
+    assert (
+        "carries_batches" in (tmp_path / "exported" / loaded_pilot.slug / "pilot.toml").read_text()
+    )
+    load_path(tmp_path / "exported" / loaded_pilot.slug)
+    db.session.commit()
+    assert observation_count(loaded_pilot) == before
+    # Exported again, the folder carries no upload: its rows are the folder's own now.
+    export_pilot(loaded_pilot, tmp_path / "again" / loaded_pilot.slug)
+    again = (tmp_path / "again" / loaded_pilot.slug / "observations.csv").read_text()
+    assert again.count("\n") == before + 1
+    assert (
+        "carries_batches" not in (tmp_path / "again" / loaded_pilot.slug / "pilot.toml").read_text()
+    )
