@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from testbed.audit import record
@@ -33,6 +33,7 @@ TRANSITIONS = {
 # Ideas that the innovation team may still take into a pilot.
 OPEN_STATUSES = ("submitted", "under_review")
 CAMPAIGNS_SHOWN = 6
+PAGE_SIZE = 50
 CAMPAIGN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -193,29 +194,50 @@ def _required(text: str | None, message: str, limit: int) -> str:
 # Reading ------------------------------------------------------------------------------------
 
 
-def idea_or_404(idea_id: int) -> Idea:
-    idea = db.session.get(Idea, idea_id)
+def idea_or_404(idea_id: int, *, lock: bool = False) -> Idea:
+    """The idea; with ``lock``, its row held until commit, so two decisions on one idea
+    (or two clicks of one vote) are made one after the other."""
+    statement = select(Idea).where(Idea.id == idea_id)
+    if lock:
+        statement = statement.with_for_update()
+    idea = db.session.scalar(statement)
     if idea is None:
         abort(404)
     return idea
 
 
-def ideas_in(
-    campaign: str | None = None, status: str | None = None, department_id: int | None = None
-) -> list[Idea]:
-    """Ideas newest first, narrowed to a campaign, a status and a department when given."""
-    statement = (
-        select(Idea)
-        .options(selectinload(Idea.author), selectinload(Idea.department))
-        .order_by(Idea.created_at.desc(), Idea.id.desc())
-    )
+def _filtered(statement, campaign: str | None, status: str | None):
     if campaign:
         statement = statement.where(Idea.campaign == campaign)
     if status:
         statement = statement.where(Idea.status == status)
-    if department_id:
-        statement = statement.where(Idea.department_id == department_id)
-    return list(db.session.scalars(statement))
+    return statement
+
+
+def ideas_in(
+    campaign: str | None = None, status: str | None = None, *, page: int = 1
+) -> tuple[list[Idea], int]:
+    """One page of ideas, newest first, narrowed to a campaign and a status when given,
+    and how many pages there are."""
+    total = db.session.scalar(_filtered(select(func.count(Idea.id)), campaign, status))
+    statement = _filtered(
+        select(Idea)
+        .options(selectinload(Idea.author), selectinload(Idea.department))
+        .order_by(Idea.created_at.desc(), Idea.id.desc()),
+        campaign,
+        status,
+    )
+    ideas = db.session.scalars(statement.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    return list(ideas), max(1, -(-total // PAGE_SIZE))
+
+
+def status_counts(campaign: str | None = None) -> dict[str, int]:
+    counts = dict(
+        db.session.execute(
+            _filtered(select(Idea.status, func.count()), campaign, None).group_by(Idea.status)
+        ).all()
+    )
+    return {status: counts.get(status, 0) for status in IDEA_STATUSES}
 
 
 def vote_counts(idea_ids: Iterable[int]) -> dict[int, int]:
@@ -277,22 +299,23 @@ def campaign_report(campaign: str) -> dict:
     for the department its author was in when writing it."""
     rows = {department.id: _row(department.name) for department in _departments()}
     rows[None] = _row("No department")
-    people = db.session.execute(
-        select(User.department_id, func.count()).where(User.active).group_by(User.department_id)
-    )
-    for department_id, count in people:
+    people = select(User.department_id, func.count()).where(User.active)
+    for department_id, count in db.session.execute(people.group_by(User.department_id)):
         rows[department_id]["people"] = count
-    authors: dict[int | None, set[int]] = {key: set() for key in rows}
-    for idea in db.session.scalars(select(Idea).where(Idea.campaign == campaign)):
-        row = rows[idea.department_id]
-        row["ideas"] += 1
-        row["statuses"][idea.status] += 1
-        authors[idea.department_id].add(idea.author_id)
-    for key, row in rows.items():
-        row["contributors"] = len(authors[key])
+    of_month = Idea.campaign == campaign
+    by_status = select(Idea.department_id, Idea.status, func.count()).where(of_month)
+    for department_id, status, count in db.session.execute(
+        by_status.group_by(Idea.department_id, Idea.status)
+    ):
+        rows[department_id]["ideas"] += count
+        rows[department_id]["statuses"][status] += count
+    authors = select(Idea.department_id, func.count(distinct(Idea.author_id))).where(of_month)
+    for department_id, count in db.session.execute(authors.group_by(Idea.department_id)):
+        rows[department_id]["contributors"] = count
+    # One person who moved department within the month is one contributor to the company.
+    everyone = db.session.scalar(select(func.count(distinct(Idea.author_id))).where(of_month))
     shown = [row for row in rows.values() if row["people"] or row["ideas"]]
-    everyone = set().union(*authors.values())
-    return {"campaign": campaign, "rows": shown, "company": _company(shown, len(everyone))}
+    return {"campaign": campaign, "rows": shown, "company": _company(shown, everyone)}
 
 
 def campaign_trend(count: int = CAMPAIGNS_SHOWN) -> list[dict]:
@@ -317,7 +340,7 @@ def _departments() -> list[Department]:
 
 
 def _row(name: str) -> dict:
-    return {"department": name, "people": 0, "ideas": 0, "statuses": Counter()}
+    return {"department": name, "people": 0, "contributors": 0, "ideas": 0, "statuses": Counter()}
 
 
 def _company(rows: list[dict], contributors: int) -> dict:
@@ -326,13 +349,7 @@ def _company(rows: list[dict], contributors: int) -> dict:
         company["people"] += row["people"]
         company["ideas"] += row["ideas"]
         company["statuses"].update(row["statuses"])
-    # One person who moved department within the month is one contributor to the company.
     company["contributors"] = contributors
     for row in [*rows, company]:
         row["share"] = row["contributors"] / row["people"] if row["people"] else None
     return company
-
-
-def status_counts(ideas: list[Idea]) -> dict[str, int]:
-    counts = Counter(idea.status for idea in ideas)
-    return {status: counts[status] for status in IDEA_STATUSES}

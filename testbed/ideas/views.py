@@ -65,7 +65,12 @@ def _box_page(form: IdeaForm):
     if status is not None and status not in IDEA_STATUSES:
         abort(404)
     campaign = _campaign_argument()
-    shown = services.ideas_in(campaign=campaign, status=status)
+    page = request.args.get("page", "1")
+    if not (page.isdigit() and 0 < len(page) < 7 and int(page) > 0):
+        abort(404)
+    shown, pages = services.ideas_in(campaign=campaign, status=status, page=int(page))
+    if int(page) > pages:
+        abort(404)
     ids = [idea.id for idea in shown]
     return render_template(
         "ideas/box.html",
@@ -73,9 +78,11 @@ def _box_page(form: IdeaForm):
         ideas=shown,
         votes=services.vote_counts(ids),
         mine=services.voted_by(_user(), ids),
-        counts=services.status_counts(services.ideas_in(campaign=campaign)),
+        counts=services.status_counts(campaign),
         campaign=campaign,
         status=status,
+        page=int(page),
+        pages=pages,
         campaigns=services.campaigns(),
         current=services.current_campaign(),
     )
@@ -90,7 +97,7 @@ def idea(idea_id: int):
 @blueprint.post("/ideas/<int:idea_id>/vote")
 @requires("idea.contribute")
 def vote(idea_id: int):
-    idea = services.idea_or_404(idea_id)
+    idea = services.idea_or_404(idea_id, lock=True)
     if not VoteForm().validate_on_submit():
         abort(400)
     counted = services.toggle_vote(idea, _user())
@@ -102,7 +109,7 @@ def vote(idea_id: int):
 @blueprint.post("/ideas/<int:idea_id>/move")
 @requires("idea.manage")
 def move(idea_id: int):
-    idea = services.idea_or_404(idea_id)
+    idea = services.idea_or_404(idea_id, lock=True)
     form = MoveForm(idea.status)
     if not form.validate_on_submit():
         return _idea_page(idea, move_form=form), 422
@@ -120,7 +127,7 @@ def move(idea_id: int):
 @blueprint.post("/ideas/<int:idea_id>/attach")
 @requires("idea.manage")
 def attach(idea_id: int):
-    idea = services.idea_or_404(idea_id)
+    idea = services.idea_or_404(idea_id, lock=True)
     form = AttachForm(_running_pilots())
     if not form.validate_on_submit():
         return _idea_page(idea, attach_form=form), 422
@@ -177,7 +184,9 @@ def idea_for_new_pilot() -> Idea | None:
     value = request.args.get("idea", "")
     if not value:
         return None
-    idea = db.session.get(Idea, int(value)) if value.isdigit() and len(value) < 10 else None
-    if idea is None or idea.status not in services.OPEN_STATUSES:
+    if not (value.isdigit() and len(value) < 10):
+        abort(404)
+    idea = services.idea_or_404(int(value), lock=request.method == "POST")
+    if idea.status not in services.OPEN_STATUSES:
         abort(404)
     return idea

@@ -117,7 +117,9 @@ def test_a_new_pilot_from_an_unknown_idea_is_not_found(client, login, query):
     assert client.get(f"/pilots/new?{query}").status_code == 404
 
 
-@pytest.mark.parametrize("query", ["campaign=2026-13", "status=lost", "campaign=x"])
+@pytest.mark.parametrize(
+    "query", ["campaign=2026-13", "status=lost", "campaign=x", "page=0", "page=2", "page=x"]
+)
 def test_a_filter_that_names_nothing_is_not_found(client, login, query):
     login("staff")
     assert client.get(f"/ideas?{query}").status_code == 404
@@ -132,3 +134,19 @@ def test_the_campaign_page_states_its_rule_and_the_share(client, login, give, pe
     assert "divided by the department's active accounts today" in page
     # Sales: Sam and Other; the signed-in person has no department.
     assert "Sales 2 1 50 % 1 1 0 0 0" in page
+
+
+def test_the_box_shows_fifty_ideas_a_page_newest_first(client, login, person):
+    from testbed.ideas import services
+
+    author = person()
+    for number in range(51):
+        services.submit_idea(f"Idea number {number}", "Text", author=author)
+    db.session.commit()
+    login("staff", email="reader@example.org")
+    first = text_of(client.get("/ideas"))
+    assert "Idea number 50" in first and "Idea number 1 " in first
+    assert "Idea number 0 " not in first and "Page 1 of 2" in first
+    second = text_of(client.get("/ideas?page=2"))
+    assert "Idea number 0 " in second and "Idea number 50" not in second
+    assert "Any status 51" in first
