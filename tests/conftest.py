@@ -51,7 +51,7 @@ def database_url(tmp_path) -> str:
 
 
 @pytest.fixture
-def app(database_url, server_schema, monkeypatch):
+def app(database_url, server_schema, monkeypatch, tmp_path):
     monkeypatch.delenv("TESTBED_DATABASE_URL", raising=False)
     app = create_app(
         {
@@ -61,6 +61,9 @@ def app(database_url, server_schema, monkeypatch):
             "WTF_CSRF_ENABLED": False,
         }
     )
+    # Each test's own instance folder: uploads waiting to be imported are files there, and
+    # ids repeat from one test database to the next.
+    app.instance_path = str(tmp_path / "instance")
     app.teardown_request(end_a_writing_requests_transaction)
     with app.app_context():
         if server_schema is not None:
