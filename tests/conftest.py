@@ -64,6 +64,7 @@ def app(database_url, server_schema, monkeypatch, tmp_path):
     # Each test's own instance folder: uploads waiting to be imported are files there, and
     # ids repeat from one test database to the next.
     app.instance_path = str(tmp_path / "instance")
+    Path(app.instance_path).mkdir()
     app.teardown_request(end_a_writing_requests_transaction)
     with app.app_context():
         if server_schema is not None:
