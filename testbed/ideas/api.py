@@ -7,6 +7,7 @@ from typing import Annotated
 from flask import url_for
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from testbed.api.endpoint import ApiError, Reply, api_user, endpoint, paginate, service_errors
 from testbed.api.schemas import Answer, Moment, Page, PageQuery, Schema, free_text, one_of
@@ -94,12 +95,20 @@ def _row(row: dict) -> CampaignRow:
     query=IdeaQuery,
 )
 def list_ideas(query: IdeaQuery):
-    statement = select(Idea).order_by(Idea.created_at.desc(), Idea.id.desc())
+    statement = (
+        select(Idea)
+        .options(selectinload(Idea.author), selectinload(Idea.department), selectinload(Idea.pilot))
+        .order_by(Idea.created_at.desc(), Idea.id.desc())
+    )
     if query.campaign:
         statement = statement.where(Idea.campaign == query.campaign)
     if query.status:
         statement = statement.where(Idea.status == query.status)
-    return IdeaPage(**paginate(statement, query, present))
+    # The page's votes in one query, not one per idea.
+    page = paginate(statement, query, lambda idea: idea)
+    votes = services.vote_counts(idea.id for idea in page["items"])
+    page["items"] = [present(idea, votes[idea.id]) for idea in page["items"]]
+    return IdeaPage(**page)
 
 
 @endpoint(

@@ -319,11 +319,32 @@ def campaign_report(campaign: str) -> dict:
 
 
 def campaign_trend(count: int = CAMPAIGNS_SHOWN) -> list[dict]:
-    """The company's share of contributors for the last ``count`` campaigns, newest first."""
-    return [
-        {"campaign": month, **campaign_report(month)["company"]}
-        for month in _months_back(current_campaign(), count)
-    ]
+    """The company's share of contributors for the last ``count`` campaigns, newest first:
+    one grouped query, counted as ``campaign_report`` counts the company's row."""
+    months = _months_back(current_campaign(), count)
+    people = db.session.scalar(select(func.count()).select_from(User).where(User.active))
+    figures = {
+        campaign: (contributors, ideas, piloted)
+        for campaign, contributors, ideas, piloted in db.session.execute(
+            select(
+                Idea.campaign,
+                func.count(distinct(Idea.author_id)),
+                func.count(),
+                func.count().filter(Idea.status == "piloted"),
+            )
+            .where(Idea.campaign.in_(months))
+            .group_by(Idea.campaign)
+        )
+    }
+    trend = []
+    for month in months:
+        contributors, ideas, piloted = figures.get(month, (0, 0, 0))
+        share = contributors / people if people else None
+        trend.append(
+            {"campaign": month, "contributors": contributors, "share": share,
+             "ideas": ideas, "piloted": piloted}
+        )  # fmt: skip
+    return trend
 
 
 def _months_back(campaign: str, count: int) -> list[str]:
