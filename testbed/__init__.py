@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from testbed import database  # noqa: F401  (registers the SQLite connection settings)
 from testbed.config import from_environment
 from testbed.extensions import csrf, db, limiter, login_manager, migrate
+from testbed.i18n import register_i18n
 from testbed.logs import register_logging
 from testbed.routing import register_converters
 from testbed.security import register_security_headers
@@ -60,12 +61,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    register_i18n(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from testbed.api.views import blueprint as api
     from testbed.auth.access import can
     from testbed.auth.admin import blueprint as admin
+    from testbed.auth.models import role_name
     from testbed.auth.security_log import register_security_log
     from testbed.auth.throttle import register_throttling
     from testbed.auth.views import blueprint as auth
@@ -100,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
+    app.jinja_env.globals["role_name"] = role_name
     app.jinja_env.globals["recommendations"] = RECOMMENDATIONS
     register_throttling(app)
     register_security_log(app)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Hashable
 from flask import current_app
 from markupsafe import Markup
 
+from testbed.i18n import language
 from testbed.lru import MISSING, recall, remember
 
 
@@ -39,10 +40,13 @@ class Recent:
 def cached_html(name: str, size: int, key: Hashable, render: Callable[[], str]) -> Markup:
     """HTML from ``render``, rendered once per ``key`` in this application.
 
-    ``key`` must name everything the HTML depends on. It is kept compressed:
+    ``key`` must name everything the HTML depends on but the language, which is added
+    here: a part rendered in French is never served to an English reader. It is kept
+    compressed:
     pages' parts shrink about tenfold, so that even a cache of a thousand large
     results pages stays at a few megabytes per worker.
     """
+    key = (language(), key)
     compressed = cache(name, size).get(key, lambda: zlib.compress(render().encode(), 1))
     # Rendered by our own templates, which escape what they insert.
     return Markup(zlib.decompress(compressed).decode())  # noqa: S704  # nosec B704

@@ -177,3 +177,26 @@ def test_0011_downgrades_only_once_no_account_is_staff(at_0010, runner):
     for step in (["downgrade", "0010"], ["upgrade"]):
         result = runner.invoke(args=["db", *step])
         assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def at_0011(app, runner):
+    yield from schema_at(runner, "0011")
+
+
+def test_0012_gives_every_account_an_unchosen_language_and_removes_it_again(at_0011, runner):
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                'INSERT INTO "user" (id, email, name, password_hash, role, active, created_at) '
+                "VALUES (1, 'ines@example.org', 'Ines', '!', 'innovation', true, :at)"
+            ),
+            {"at": START},
+        )
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    with db.engine.begin() as connection:
+        assert connection.execute(sa.text('SELECT language FROM "user"')).all() == [(None,)]
+        connection.execute(sa.text("UPDATE \"user\" SET language = 'fr'"))
+    assert runner.invoke(args=["db", "downgrade", "0011"]).exit_code == 0
+    columns = {c["name"] for c in sa.inspect(db.engine).get_columns("user")}
+    assert "language" not in columns and "email" in columns

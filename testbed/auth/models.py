@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,18 @@ from testbed.extensions import db
 from testbed.timeutil import utcnow
 
 ROLES = ("innovation", "department_head", "finance", "admin", "staff")
+# What each role is called on the pages, in the reader's language.
+ROLE_NAMES = {
+    "innovation": _l("innovation"),
+    "department_head": _l("department head"),
+    "finance": _l("finance"),
+    "admin": _l("admin"),
+    "staff": _l("staff"),
+}
+
+
+def role_name(role: str) -> str:
+    return str(ROLE_NAMES.get(role, role))
 
 # scrypt with N = 2**16 is memory-hard enough for OWASP ASVS level 2.
 PASSWORD_METHOD = "scrypt:65536:8:1"  # noqa: S105  (a hash method, not a secret)
@@ -37,6 +50,8 @@ class User(UserMixin, db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "en" or "fr" once the person has chosen; until then the browser's language decides.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     department: Mapped[Department | None] = relationship()
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, abort, make_response, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup
 
 from testbed.auth.access import requires
 from testbed.fragments import cached_html
+from testbed.i18n import figure, language
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 from testbed.results import charts, decision
@@ -120,6 +122,11 @@ def formatting():
 
 def number(value: float | None, digits: int = 3, signed: bool = False) -> str:
     """About ``digits`` significant digits, thousands separated, never in e-notation."""
+    return figure(english_number(value, digits, signed))
+
+
+def english_number(value: float | None, digits: int = 3, signed: bool = False) -> str:
+    """``number`` written the English way, for a figure that is localised as a whole."""
     if value is None or not math.isfinite(value):
         return "–"
     magnitude = abs(value)
@@ -139,7 +146,7 @@ def amount(value: float | None, metric, signed: bool = True) -> str:
     if value is None:
         return "–"
     if metric.kind == "proportion":
-        return f"{number(100 * value, 2, signed)} points"
+        return gettext("%(change)s points", change=number(100 * value, 2, signed))
     unit = f" {metric.unit}" if metric.unit else ""
     return f"{number(value, 3, signed)}{unit}"
 
@@ -149,9 +156,12 @@ def span(low: float | None, high: float | None, metric) -> str:
     if low is None or high is None:
         return "–"
     if metric.kind == "proportion":
-        return f"{number(100 * low, 2, True)} to {number(100 * high, 2, True)} points"
+        low, high = number(100 * low, 2, True), number(100 * high, 2, True)
+        return gettext("%(low)s to %(high)s points", low=low, high=high)
     unit = f" {metric.unit}" if metric.unit else ""
-    return f"{number(low, 3, True)} to {number(high, 3, True)}{unit}"
+    return (
+        gettext("%(low)s to %(high)s", low=number(low, 3, True), high=number(high, 3, True)) + unit
+    )
 
 
 def level(value: float | None, metric) -> str:
@@ -159,18 +169,18 @@ def level(value: float | None, metric) -> str:
     if value is None:
         return "–"
     if metric.kind == "proportion":
-        return f"{number(100 * value, 3)}%"
+        return figure(f"{english_number(100 * value, 3)}%")
     return number(value, 4)
 
 
 def percent(value: float | None, signed: bool = True) -> str:
-    return "–" if value is None else f"{number(100 * value, 2, signed)}%"
+    return "–" if value is None else figure(f"{english_number(100 * value, 2, signed)}%")
 
 
 def p_text(value: float | None) -> str:
     if value is None:
         return "–"
-    return "< 0.001" if value < 0.001 else f"{value:.2g}"
+    return figure("< 0.001" if value < 0.001 else f"{value:.2g}")
 
 
 def p_phrase(value: float | None) -> str:
@@ -184,13 +194,15 @@ def chance(value: float | None) -> str:
     if value is None:
         return "–"
     if value > 0.999:
-        return "> 99.9%"
+        return figure("> 99.9%")
     if value < 0.001:
-        return "< 0.1%"
-    return f"{100 * value:.1f}%"
+        return figure("< 0.1%")
+    return figure(f"{100 * value:.1f}%")
 
 
 def ordinal(whole: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 21st, ..."""
+    """1st, 2nd, 3rd, 4th, 11th, 21st, ...; in French 1er, 2e, 3e, ..."""
+    if language() == "fr":
+        return f"{whole}er" if whole == 1 else f"{whole}e"
     suffix = "th" if 10 <= whole % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(whole % 10, "th")
     return f"{whole}{suffix}"

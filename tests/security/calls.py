@@ -271,6 +271,8 @@ REQUESTS = {
     ("auth.change_password", "POST"): lambda w, owner: Call("/account/password", data={
         "current": PASSWORD, "password": "another long password",
         "confirm": "another long password"}),
+    ("language.choose", "POST"): lambda w, owner: Call(
+        "/language", data={"language": "en", "next": "/"}),
     ("pilots.portfolio", "GET"): lambda w, owner: Call("/"),
     ("pilots.new_pilot", "GET"): lambda w, owner: Call("/pilots/new"),
     ("pilots.new_pilot", "POST"): lambda w, owner: Call("/pilots/new", data={
