@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask import url_for
+from flask_babel import gettext
 from pydantic import Field, RootModel
 from sqlalchemy import select
 
@@ -180,7 +181,7 @@ def present(indicator: Indicator) -> IndicatorOut:
 def _indicator(key: str) -> Indicator:
     found = services.indicator_named(key)
     if found is None:
-        raise ApiError(404, f"there is no indicator '{key}'")
+        raise ApiError(404, gettext("there is no indicator '%(key)s'", key=key))
     return found
 
 
@@ -230,7 +231,7 @@ def create_indicator(body: IndicatorIn):
     if body.department:
         department = db.session.scalar(select(Department).where(Department.name == body.department))
         if department is None:
-            message = f"there is no department '{body.department}'"
+            message = gettext("there is no department '%(name)s'", name=body.department)
             raise ApiError(422, message, [{"message": message, "field": "department"}])
     fields = IndicatorFields(
         key=body.key,
@@ -280,8 +281,11 @@ def push_measurements(body):
         if refused:
             raise ApiError(
                 403,
-                f"only innovation, admins and the owner department's head measure "
-                f"{', '.join(refused)}",
+                gettext(
+                    "only innovation, admins and the owner department's head measure "
+                    "%(indicators)s",
+                    indicators=", ".join(refused),
+                ),
             )
         added, replaced = services.store_measurements(rows, source="api", **_actor())
     db.session.commit()
@@ -295,31 +299,37 @@ def _rows(items: list[MeasurementIn]) -> list[MeasurementRow]:
     for index, item in enumerate(items):
         indicator = known.get(item.indicator)
         if indicator is None:
-            raise _item_error(index, "indicator", f"unknown indicator '{item.indicator}'")
+            message = gettext("unknown indicator '%(key)s'", key=item.indicator)
+            raise _item_error(index, "indicator", message)
         department = None
         if item.department:
             department = departments.get(item.department)
             if department is None:
-                raise _item_error(index, "department", f"unknown department '{item.department}'")
+                message = gettext("unknown department '%(name)s'", name=item.department)
+                raise _item_error(index, "department", message)
         row = MeasurementRow(indicator, department, item.period, item.value, item.n, item.sd)
         problems = services.measurement_problems(row)
         if problems:
             raise _item_error(index, *problems[0])
         rows.append(row)
     if not rows:
-        raise ApiError(422, "no measurements: send at least one")
+        raise ApiError(422, gettext("no measurements: send at least one"))
     seen = set()
     for index, row in enumerate(rows):
         key = (row.indicator.id, row.department and row.department.id, row.period)
         if key in seen:
-            raise _item_error(index, "period", "the same indicator, period and department twice")
+            raise _item_error(
+                index, "period", gettext("the same indicator, period and department twice")
+            )
         seen.add(key)
     return rows
 
 
 def _item_error(index: int, field: str, message: str) -> ApiError:
     return ApiError(
-        422, f"item {index}: {message}", [{"message": message, "field": field, "index": index}]
+        422,
+        gettext("item %(index)s: %(problem)s", index=index, problem=message),
+        [{"message": message, "field": field, "index": index}],
     )
 
 
@@ -363,7 +373,7 @@ def create_link(body: LinkIn):
 def _indicator_in_body(key: str, field: str) -> Indicator:
     found = services.indicator_named(key)
     if found is None:
-        message = f"there is no indicator '{key}'"
+        message = gettext("there is no indicator '%(key)s'", key=key)
         raise ApiError(422, message, [{"message": message, "field": field}])
     return found
 

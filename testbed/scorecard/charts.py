@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from flask_babel import gettext, ngettext
 from markupsafe import Markup, escape
 
+from testbed.i18n import figure, unit_space
 from testbed.pilots.models import PERSPECTIVES
 from testbed.scorecard.models import PERSPECTIVE_LABELS, Indicator, IndicatorLink
 from testbed.scorecard.services import Series, latest_level, on_target
@@ -20,7 +22,9 @@ COLOURS = 6  # sc-series-0 .. sc-series-5 in scorecard.css
 
 
 def _fmt(value: float) -> str:
-    return f"{value:.1f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.3g}"
+    """A figure as the charts label it, in the reader's language."""
+    text = f"{value:.1f}".rstrip("0").rstrip(".") if abs(value) < 1e6 else f"{value:.3g}"
+    return figure(text)
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
@@ -63,7 +67,10 @@ def series_svg(indicator: Indicator, series: list[Series], formatter: Callable =
     def y(value: float) -> float:
         return top + (high - value) * (height - top - bottom) / (high - low)
 
-    title = escape(f"{indicator.name} per {indicator.cadence.removesuffix('ly')}")
+    if indicator.cadence == "quarterly":
+        title = escape(gettext("%(indicator)s per quarter", indicator=indicator.name))
+    else:
+        title = escape(gettext("%(indicator)s per month", indicator=indicator.name))
     parts = [
         f'<svg class="sc-chart" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="sc-chart-title" xmlns="http://www.w3.org/2000/svg">',
@@ -91,16 +98,18 @@ def series_svg(indicator: Indicator, series: list[Series], formatter: Callable =
             f'<line class="sc-baseline" x1="{bx:.1f}" x2="{bx:.1f}" y1="{top}" '
             f'y2="{height - bottom}"/>'
         )
-        parts.append(f'<text class="sc-axis" x="{bx + 4:.1f}" y="{top + 10}">starting point</text>')
+        label = escape(gettext("starting point"))
+        parts.append(f'<text class="sc-axis" x="{bx + 4:.1f}" y="{top + 10}">{label}</text>')
     if indicator.target is not None:
         ty = y(indicator.target)
         parts.append(
             f'<line class="sc-target" x1="{left}" x2="{width - right}" '
             f'y1="{ty:.1f}" y2="{ty:.1f}"/>'
         )
+        label = escape(gettext("target %(value)s", value=formatter(indicator.target)))
         parts.append(
             f'<text class="sc-target-label" x="{width - right}" y="{ty - 5:.1f}" '
-            f'text-anchor="end">target {escape(formatter(indicator.target))}</text>'
+            f'text-anchor="end">{label}</text>'
         )
     for index, each in enumerate(series):
         colour = f"sc-series-{index % COLOURS}"
@@ -109,7 +118,14 @@ def series_svg(indicator: Indicator, series: list[Series], formatter: Callable =
         if len(each.measurements) > 1:
             parts.append(f'<polyline class="sc-line" points="{points}"/>')
         for m in each.measurements:
-            label = escape(f"{each.label}, {m.period}: {formatter(m.value)}")
+            label = escape(
+                gettext(
+                    "%(series)s, %(period)s: %(value)s",
+                    series=each.label,
+                    period=m.period,
+                    value=formatter(m.value),
+                )
+            )
             parts.append(
                 f'<circle class="sc-point" cx="{x(m.period):.1f}" cy="{y(m.value):.1f}" r="3">'
                 f"<title>{label}</title></circle>"
@@ -146,12 +162,13 @@ def strategy_map_svg(
             cx = label_w + space * (column + 0.5)
             cy = row * band + band / 2
             places[indicator.id] = (cx, cy)
+    title = escape(gettext("Strategy map"))
+    description = escape(_map_description(len(indicators), len(links)))
     parts = [
         f'<svg class="sc-map" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="sc-map-title sc-map-desc" xmlns="http://www.w3.org/2000/svg">',
-        '<title id="sc-map-title">Strategy map</title>',
-        f'<desc id="sc-map-desc">{len(indicators)} indicators in four perspectives; '
-        f"{len(links)} arrows from leading to lagging indicators.</desc>",
+        f'<title id="sc-map-title">{title}</title>',
+        f'<desc id="sc-map-desc">{description}</desc>',
         '<defs><marker id="sc-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" '
         'markerHeight="8" orient="auto-start-reverse"><path class="sc-arrowhead" '
         'd="M0,0 L10,5 L0,10 z"/></marker></defs>',
@@ -163,15 +180,20 @@ def strategy_map_svg(
         )
         parts.append(
             f'<text class="sc-band-label" x="12" y="{row * band + band / 2 + 5:.1f}">'
-            f"{escape(PERSPECTIVE_LABELS[perspective])}</text>"
+            f"{escape(str(PERSPECTIVE_LABELS[perspective]))}</text>"
         )
     for link in links:
         if link.leading_id not in places or link.lagging_id not in places:
             continue
         (x1, y1), (x2, y2) = places[link.leading_id], places[link.lagging_id]
         start, end = _edge(x1, y1, x2, y2, box_w, box_h), _edge(x2, y2, x1, y1, box_w, box_h)
-        note = f": {link.note}" if link.note else ""
-        label = escape(f"{link.leading.name} drives {link.lagging.name}{note}")
+        names = {"leading": link.leading.name, "lagging": link.lagging.name}
+        if link.note:
+            label = escape(
+                gettext("%(leading)s drives %(lagging)s: %(note)s", note=link.note, **names)
+            )
+        else:
+            label = escape(gettext("%(leading)s drives %(lagging)s", **names))
         parts.append(
             f'<line class="sc-link" x1="{start[0]:.1f}" y1="{start[1]:.1f}" x2="{end[0]:.1f}" '
             f'y2="{end[1]:.1f}" marker-end="url(#sc-arrow)"><title>{label}</title></line>'
@@ -181,25 +203,19 @@ def strategy_map_svg(
         period, value, _ = latest_level(indicator)
         meets = on_target(indicator, value)
         state = {True: "ok", False: "off", None: "none"}[meets]
-        if value is None:
-            status = "not measured yet"
-        elif indicator.target is None:
-            status = f"{_fmt(value)} {indicator.unit}".strip() + " · no target"
-        else:
-            word = (
-                "on target"
-                if meets
-                else "below target"
-                if indicator.direction == "increase"
-                else "above target"
-            )
-            status = f"{_fmt(value)} · {word} {_fmt(indicator.target)}"
+        status = _node_status(indicator, value, meets)
         x0, y0 = cx - box_w / 2, cy - box_h / 2
         parts.append(f'<a href="{escape(href(indicator))}" class="sc-node sc-node-{state}">')
-        parts.append(
-            f"<title>{escape(indicator.name)}: {escape(status)}"
-            f"{escape(f' ({period})') if period else ''}</title>"
-        )
+        if period:
+            title = gettext(
+                "%(indicator)s: %(status)s (%(period)s)",
+                indicator=indicator.name,
+                status=status,
+                period=period,
+            )
+        else:
+            title = gettext("%(indicator)s: %(status)s", indicator=indicator.name, status=status)
+        parts.append(f"<title>{escape(title)}</title>")
         parts.append(f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{box_w}" height="{box_h}" rx="6"/>')
         parts.append(
             f'<text class="sc-node-name" x="{cx:.1f}" y="{cy - 6:.1f}" text-anchor="middle">'
@@ -213,6 +229,34 @@ def strategy_map_svg(
     parts.append("</svg>")
     # Every text above went through escape(); the rest is our own markup.
     return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+def _map_description(indicators: int, links: int) -> str:
+    return ngettext(
+        "%(num)d indicators in four perspectives; %(arrows)d arrows from leading to lagging "
+        "indicators.",
+        "%(num)d indicators in four perspectives; %(arrows)d arrows from leading to lagging "
+        "indicators.",
+        indicators,
+        arrows=links,
+    )
+
+
+def _node_status(indicator: Indicator, value: float | None, meets: bool | None) -> str:
+    """What a box says of the newest level: the words repeat what its colour shows."""
+    if value is None:
+        return gettext("not measured yet")
+    shown = _fmt(value)
+    if indicator.target is None:
+        if indicator.unit.strip():
+            shown = f"{shown}{unit_space()}{indicator.unit.strip()}"
+        return gettext("%(value)s · no target", value=shown)
+    target = _fmt(indicator.target)
+    if meets:
+        return gettext("%(value)s · on target %(target)s", value=shown, target=target)
+    if indicator.direction == "increase":
+        return gettext("%(value)s · below target %(target)s", value=shown, target=target)
+    return gettext("%(value)s · above target %(target)s", value=shown, target=target)
 
 
 def _ordered_rows(

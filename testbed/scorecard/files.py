@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from testbed.auth.models import Department
@@ -24,6 +25,7 @@ from testbed.files.definition import Field, Locator, _check_table, _syntax_error
 from testbed.files.errors import NOT_UTF8, LoadError, not_utf8
 from testbed.files.limits import check_shape
 from testbed.files.tables import Header, header_problems
+from testbed.i18n import figure
 from testbed.pilots.models import DIRECTIONS, PERSPECTIVES
 from testbed.pilots.services import InvalidField
 from testbed.scorecard import services
@@ -85,9 +87,9 @@ def read_measurements(data: bytes, name: str) -> list[MeasurementRow]:
     try:
         names = next(reader)
     except StopIteration:
-        raise LoadError(name, "the file is empty; it needs a header row", 1) from None
+        raise LoadError(name, gettext("the file is empty; it needs a header row"), 1) from None
     except csv.Error as error:
-        raise LoadError(name, f"not readable as CSV: {error}", 1) from None
+        raise LoadError(name, _not_csv(error), 1) from None
     problems = header_problems(name, names, MEASUREMENT_COLUMNS, MEASUREMENT_REQUIRED)
     if problems:
         raise problems[0]
@@ -99,17 +101,24 @@ def read_measurements(data: bytes, name: str) -> list[MeasurementRow]:
         try:
             row = next(reader, None)
         except csv.Error as error:
-            raise LoadError(name, f"not readable as CSV: {error}", reader.line_num) from None
+            raise LoadError(name, _not_csv(error), reader.line_num) from None
         if row is None:
             break
         if not any(cell.strip() for cell in row):
             continue
         line = reader.line_num
         if len(row) != len(header.names):
-            message = f"expected {len(header.names)} fields, found {len(row)}"
+            message = gettext(
+                "expected %(expected)s fields, found %(found)s",
+                expected=len(header.names),
+                found=len(row),
+            )
             raise LoadError(name, message, line)
         if len(rows) >= MAX_ROWS:
-            raise LoadError(name, f"more than {MAX_ROWS:,} rows: split the file", line)
+            most = figure(f"{MAX_ROWS:,}")
+            raise LoadError(
+                name, gettext("more than %(most)s rows: split the file", most=most), line
+            )
         measured = _row(name, line, row, header, known, departments)
         key = (
             measured.indicator.key,
@@ -117,11 +126,16 @@ def read_measurements(data: bytes, name: str) -> list[MeasurementRow]:
             measured.period,
         )
         if key in seen:
+            where = measured.department.name if measured.department else gettext("company-wide")
             raise LoadError(
                 name,
-                f"{measured.indicator.key} {measured.period} "
-                f"({measured.department.name if measured.department else 'company-wide'}) "
-                f"is on line {seen[key]} already",
+                gettext(
+                    "%(indicator)s %(period)s (%(where)s) is on line %(line)s already",
+                    indicator=measured.indicator.key,
+                    period=measured.period,
+                    where=where,
+                    line=seen[key],
+                ),
                 line,
                 header.position["period"] + 1,
                 "period",
@@ -129,7 +143,7 @@ def read_measurements(data: bytes, name: str) -> list[MeasurementRow]:
         seen[key] = line
         rows.append(measured)
     if not rows:
-        raise LoadError(name, "no measurements: the file has a header and nothing else", 2)
+        raise LoadError(name, gettext("no measurements: the file has a header and nothing else"), 2)
     return rows
 
 
@@ -138,8 +152,12 @@ def _not_utf8(data: bytes, name: str) -> LoadError:
         data.decode("utf-8")
     except UnicodeDecodeError as problem:
         line = data.count(b"\n", 0, problem.start) + 1
-        return LoadError(name, NOT_UTF8, line)
-    return LoadError(name, NOT_UTF8, 1)
+        return LoadError(name, str(NOT_UTF8), line)
+    return LoadError(name, str(NOT_UTF8), 1)
+
+
+def _not_csv(error: csv.Error) -> str:
+    return gettext("not readable as CSV: %(error)s", error=error)
 
 
 def _departments() -> list[Department]:
@@ -153,19 +171,28 @@ def _row(name, line, row, header: Header, known, departments) -> MeasurementRow:
     key = header.cell(row, "indicator")
     indicator = known.get(key)
     if indicator is None:
-        listed = ", ".join(sorted(known)) or "none yet: load scorecard.toml first"
-        return _raise(fail("indicator", f"unknown indicator '{key}' (known: {listed})"))
+        listed = ", ".join(sorted(known)) or gettext("none yet: load scorecard.toml first")
+        return _raise(
+            fail(
+                "indicator",
+                gettext("unknown indicator '%(key)s' (known: %(known)s)", key=key, known=listed),
+            )
+        )
     department = None
     department_name = header.cell(row, "department")
     if department_name:
         department = departments.get(department_name)
         if department is None:
-            listed = ", ".join(sorted(departments)) or "none yet"
+            listed = ", ".join(sorted(departments)) or gettext("none yet")
             return _raise(
                 fail(
                     "department",
-                    f"unknown department '{department_name}' (known: {listed}); "
-                    "leave it empty for the company-wide value",
+                    gettext(
+                        "unknown department '%(name)s' (known: %(known)s); "
+                        "leave it empty for the company-wide value",
+                        name=department_name,
+                        known=listed,
+                    ),
                 )
             )
     value = _number(header.cell(row, "value"), "value", fail)
@@ -173,7 +200,11 @@ def _row(name, line, row, header: Header, known, departments) -> MeasurementRow:
     n = None
     if n_text:
         if not (n_text.isascii() and n_text.isdigit()) or not 1 <= int(n_text[:12]) <= MAX_INT:
-            return _raise(fail("n", f"'{n_text}' is not a number of answers (1 to {MAX_INT:,})"))
+            most = figure(f"{MAX_INT:,}")
+            message = gettext(
+                "'%(text)s' is not a number of answers (1 to %(most)s)", text=n_text, most=most
+            )
+            return _raise(fail("n", message))
         n = int(n_text)
     sd = _number(sd_text, "sd", fail) if sd_text else None
     measured = MeasurementRow(indicator, department, header.cell(row, "period"), value, n, sd)
@@ -192,9 +223,9 @@ def _number(text: str, column: str, fail) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise fail(column, f"'{text}' is not a number") from None
+        raise fail(column, gettext("'%(text)s' is not a number", text=text)) from None
     if not math.isfinite(value):
-        raise fail(column, f"'{text}' is not a finite number")
+        raise fail(column, gettext("'%(text)s' is not a finite number", text=text))
     return value
 
 

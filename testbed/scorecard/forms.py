@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     FloatField,
@@ -18,10 +20,16 @@ from testbed.files.definition import KEY_PATTERN
 from testbed.forms import WebForm
 from testbed.pilots.forms import MultiCheckboxField, choices
 from testbed.pilots.models import DIRECTIONS, PERSPECTIVES
-from testbed.scorecard.models import CADENCES, PERIOD_EXAMPLES, PERSPECTIVE_LABELS, Indicator
+from testbed.scorecard.models import (
+    CADENCE_LABELS,
+    CADENCES,
+    PERIOD_EXAMPLES,
+    PERSPECTIVE_LABELS,
+    Indicator,
+)
 
 NONE = 0
-DIRECTION_LABELS = {"increase": "Higher is better", "decrease": "Lower is better"}
+DIRECTION_LABELS = {"increase": _l("Higher is better"), "decrease": _l("Lower is better")}
 
 
 def department_choices(departments: list[Department], empty: str) -> list[tuple[int, str]]:
@@ -30,45 +38,53 @@ def department_choices(departments: list[Department], empty: str) -> list[tuple[
 
 class IndicatorForm(WebForm):
     key = StringField(
-        "Key",
+        _l("Key"),
         [
-            DataRequired("give the indicator a key"),
+            DataRequired(_l("give the indicator a key")),
             Length(max=80),
-            Regexp(KEY_PATTERN, message="use letters, digits, - and _ only"),
+            Regexp(KEY_PATTERN, message=_l("use letters, digits, - and _ only")),
         ],
-        description="How files and the API name it, such as nps or cost-per-contact.",
+        description=_l("How files and the API name it, such as nps or cost-per-contact."),
     )
-    name = StringField("Name", [DataRequired("give the indicator a name"), Length(max=200)])
+    name = StringField(_l("Name"), [DataRequired(_l("give the indicator a name")), Length(max=200)])
     perspective = SelectField(
-        "Perspective",
+        _l("Perspective"),
         choices=choices(PERSPECTIVES, PERSPECTIVE_LABELS),
-        description="Where it sits on the balanced scorecard and the strategy map.",
+        description=_l("Where it sits on the balanced scorecard and the strategy map."),
     )
-    direction = SelectField("Direction", choices=choices(DIRECTIONS, DIRECTION_LABELS))
-    unit = StringField("Unit", [Length(max=80)], description="Such as points, %, EUR, hours.")
-    target = FloatField("Target", [Optional()], description="Leave empty if there is none yet.")
+    direction = SelectField(_l("Direction"), choices=choices(DIRECTIONS, DIRECTION_LABELS))
+    unit = StringField(
+        _l("Unit"), [Length(max=80)], description=_l("Such as points, %, EUR, hours.")
+    )
+    target = FloatField(
+        _l("Target"), [Optional()], description=_l("Leave empty if there is none yet.")
+    )
     cadence = SelectField(
-        "Cadence", choices=choices(CADENCES), description="How often it is measured."
+        _l("Cadence"),
+        choices=choices(CADENCES, CADENCE_LABELS),
+        description=_l("How often it is measured."),
     )
     department = SelectField(
-        "Owner department",
+        _l("Owner department"),
         coerce=int,
         default=NONE,
-        invalid_choice_message="Choose a department from the list.",
-        description="Its head may enter the indicator's measurements.",
+        invalid_choice_message=_l("Choose a department from the list."),
+        description=_l("Its head may enter the indicator's measurements."),
     )
     baseline_period = StringField(
-        "Starting point",
+        _l("Starting point"),
         [Optional(), Length(max=7)],
-        description="The period progress is counted from, such as 2025-01 or 2025-Q1. "
-        "Leave empty to count from each department's first measured period.",
+        description=_l(
+            "The period progress is counted from, such as 2025-01 or 2025-Q1. "
+            "Leave empty to count from each department's first measured period."
+        ),
     )
-    description = TextAreaField("What it measures", [Length(max=5000)], render_kw={"rows": 3})
-    submit = SubmitField("Save indicator")
+    description = TextAreaField(_l("What it measures"), [Length(max=5000)], render_kw={"rows": 3})
+    submit = SubmitField(_l("Save indicator"))
 
     def __init__(self, departments: list[Department], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.department.choices = department_choices(departments, "No owner yet")
+        self.department.choices = department_choices(departments, gettext("No owner yet"))
         self._departments = {d.id: d for d in departments}
 
     def chosen_department(self) -> Department | None:
@@ -77,35 +93,46 @@ class IndicatorForm(WebForm):
 
 class MeasurementForm(WebForm):
     period = StringField(
-        "Period",
-        [DataRequired("say which period"), Length(max=7)],
+        _l("Period"),
+        [DataRequired(_l("say which period")), Length(max=7)],
     )
     department = SelectField(
-        "Department",
+        _l("Department"),
         coerce=int,
         default=NONE,
-        invalid_choice_message="Choose a department from the list.",
+        invalid_choice_message=_l("Choose a department from the list."),
     )
-    value = FloatField("Value", [InputRequired("enter the value")])
+    value = FloatField(_l("Value"), [InputRequired(_l("enter the value"))])
     n = IntegerField(
-        "Answers (n)",
-        [Optional(), NumberRange(min=1, message="at least 1")],
-        description="When the value is a mean of answers: how many. Gives the change an interval.",
+        _l("Answers (n)"),
+        [Optional(), NumberRange(min=1, message=_l("at least 1"))],
+        description=_l(
+            "When the value is a mean of answers: how many. Gives the change an interval."
+        ),
     )
     sd = FloatField(
-        "Standard deviation",
-        [Optional(), NumberRange(min=0, message="not negative")],
-        description="Of the answers, with n.",
+        _l("Standard deviation"),
+        [Optional(), NumberRange(min=0, message=_l("not negative"))],
+        description=_l("Of the answers, with n."),
     )
-    submit = SubmitField("Save measurement")
+    submit = SubmitField(_l("Save measurement"))
 
     def __init__(self, indicator: Indicator, departments: list[Department], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.period.description = (
-            f"A {indicator.cadence} period such as {PERIOD_EXAMPLES[indicator.cadence]}. "
-            "A period already measured for the department is replaced."
-        )
-        self.department.choices = department_choices(departments, "Company-wide")
+        example = PERIOD_EXAMPLES[indicator.cadence]
+        if indicator.cadence == "quarterly":
+            self.period.description = gettext(
+                "A quarterly period such as %(example)s. "
+                "A period already measured for the department is replaced.",
+                example=example,
+            )
+        else:
+            self.period.description = gettext(
+                "A monthly period such as %(example)s. "
+                "A period already measured for the department is replaced.",
+                example=example,
+            )
+        self.department.choices = department_choices(departments, gettext("Company-wide"))
         self._departments = {d.id: d for d in departments}
 
     def chosen_department(self) -> Department | None:
@@ -114,23 +141,27 @@ class MeasurementForm(WebForm):
 
 class MeasurementFileForm(WebForm):
     file = FileField(
-        "Measurements CSV",
-        [FileRequired("choose a CSV file")],
-        description="Columns indicator, period, value and optionally department, n, sd "
-        "(see the file format). All rows are stored, or none.",
+        _l("Measurements CSV"),
+        [FileRequired(_l("choose a CSV file"))],
+        description=_l(
+            "Columns indicator, period, value and optionally department, n, sd "
+            "(see the file format). All rows are stored, or none."
+        ),
     )
-    submit = SubmitField("Load measurements")
+    submit = SubmitField(_l("Load measurements"))
 
 
 class LinkForm(WebForm):
     leading = SelectField(
-        "Leading indicator", coerce=int, invalid_choice_message="Choose an indicator."
+        _l("Leading indicator"), coerce=int, invalid_choice_message=_l("Choose an indicator.")
     )
     lagging = SelectField(
-        "Lagging indicator", coerce=int, invalid_choice_message="Choose an indicator."
+        _l("Lagging indicator"), coerce=int, invalid_choice_message=_l("Choose an indicator.")
     )
-    note = StringField("Why", [Length(max=2000)], description="How the one drives the other.")
-    submit = SubmitField("Add link")
+    note = StringField(
+        _l("Why"), [Length(max=2000)], description=_l("How the one drives the other.")
+    )
+    submit = SubmitField(_l("Add link"))
 
     def __init__(self, indicators: list[Indicator], *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,8 +179,8 @@ class DeleteForm(WebForm):
 
 
 class PilotIndicatorsForm(WebForm):
-    indicators = MultiCheckboxField("Indicators it is meant to move")
-    submit = SubmitField("Save")
+    indicators = MultiCheckboxField(_l("Indicators it is meant to move"))
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, indicators: list[Indicator], held: list[str], *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,5 +188,7 @@ class PilotIndicatorsForm(WebForm):
         # A key a pilot folder named before the scorecard had it stays offered, so saving
         # the form never drops it unasked.
         self.indicators.choices = [(i.key, i.name) for i in indicators] + [
-            (key, f"{key} (not on the scorecard)") for key in held if key not in names
+            (key, gettext("%(key)s (not on the scorecard)", key=key))
+            for key in held
+            if key not in names
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, Float, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,13 +15,16 @@ from testbed.pilots.models import DIRECTIONS, PERSPECTIVES, choice
 from testbed.timeutil import utcnow
 
 CADENCES = ("monthly", "quarterly")
+CADENCE_LABELS = {"monthly": _l("monthly"), "quarterly": _l("quarterly")}
 PERSPECTIVE_LABELS = {
-    "financial": "Financial",
-    "customer": "Customer",
-    "internal": "Internal process",
-    "learning": "Learning and growth",
+    "financial": _l("Financial"),
+    "customer": _l("Customer"),
+    "internal": _l("Internal process"),
+    "learning": _l("Learning and growth"),
 }
 SOURCES = ("web", "file", "api")
+# Where a measurement came from, as the indicator page names it.
+SOURCE_LABELS = {"web": _l("web"), "file": _l("file"), "api": _l("api")}
 # A month is written 2025-01, a quarter 2025-Q1: they sort as text in time order.
 PERIOD_PATTERNS = {
     "monthly": re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"),
@@ -66,7 +70,7 @@ class Indicator(db.Model):
 
     @property
     def perspective_label(self) -> str:
-        return PERSPECTIVE_LABELS[self.perspective]
+        return str(PERSPECTIVE_LABELS[self.perspective])
 
 
 class Measurement(db.Model):

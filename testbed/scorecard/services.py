@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import delete, insert, select, update
 
 from analysis.progress import Change, PeriodValue, change_from_start, gap_closed, rank_by_progress
@@ -17,6 +18,7 @@ from testbed.audit import record
 from testbed.auth.models import Department, User
 from testbed.extensions import MAX_INT, db
 from testbed.files.definition import KEY_PATTERN
+from testbed.i18n import figure
 from testbed.pilots.models import DIRECTIONS, PERSPECTIVES, Pilot
 from testbed.pilots.services import InvalidField
 from testbed.scorecard.models import (
@@ -32,7 +34,7 @@ from testbed.scorecard.models import (
 # A department is ranked on an indicator once it has this many periods measured:
 # with fewer, a first and a last value are too close to tell a trend from noise.
 MIN_PERIODS = 3
-COMPANY = "Company-wide"
+COMPANY = "Company-wide"  # as the audit trail names it; pages say company_wide()
 
 
 @dataclass
@@ -51,36 +53,58 @@ class IndicatorFields:
 
 def period_problem(period: str, cadence: str) -> str | None:
     """Why ``period`` is no period of ``cadence``, or None when it is one."""
-    if not PERIOD_PATTERNS[cadence].match(period):
-        return f"'{period}' is not a {cadence} period such as {PERIOD_EXAMPLES[cadence]}"
-    return None
+    if PERIOD_PATTERNS[cadence].match(period):
+        return None
+    example = PERIOD_EXAMPLES[cadence]
+    if cadence == "quarterly":
+        return gettext(
+            "'%(period)s' is not a quarterly period such as %(example)s",
+            period=period,
+            example=example,
+        )
+    return gettext(
+        "'%(period)s' is not a monthly period such as %(example)s", period=period, example=example
+    )
+
+
+def company_wide() -> str:
+    """What the pages call the company-wide series (no department)."""
+    return gettext("Company-wide")
 
 
 def _check_fields(fields: IndicatorFields, indicator: Indicator | None) -> None:
     if not KEY_PATTERN.match(fields.key or ""):
-        raise InvalidField("key", "use letters, digits, - and _ only (at most 80)")
+        raise InvalidField("key", gettext("use letters, digits, - and _ only (at most 80)"))
     if fields.key == "new":
-        raise InvalidField("key", "'new' names the page that adds an indicator; choose another")
+        raise InvalidField(
+            "key", gettext("'new' names the page that adds an indicator; choose another")
+        )
     other = db.session.scalar(select(Indicator).where(Indicator.key == fields.key))
     if other is not None and other is not indicator:
-        raise InvalidField("key", f"another indicator has the key '{fields.key}'")
+        raise InvalidField(
+            "key", gettext("another indicator has the key '%(key)s'", key=fields.key)
+        )
     if not (fields.name or "").strip():
-        raise InvalidField("name", "give the indicator a name")
-    if fields.perspective not in PERSPECTIVES:
-        raise InvalidField("perspective", f"choose one of {', '.join(PERSPECTIVES)}")
-    if fields.direction not in DIRECTIONS:
-        raise InvalidField("direction", f"choose one of {', '.join(DIRECTIONS)}")
-    if fields.cadence not in CADENCES:
-        raise InvalidField("cadence", f"choose one of {', '.join(CADENCES)}")
+        raise InvalidField("name", gettext("give the indicator a name"))
+    for name, allowed in (
+        ("perspective", PERSPECTIVES),
+        ("direction", DIRECTIONS),
+        ("cadence", CADENCES),
+    ):
+        if getattr(fields, name) not in allowed:
+            raise InvalidField(
+                name, gettext("choose one of %(choices)s", choices=", ".join(allowed))
+            )
     if fields.target is not None and not math.isfinite(fields.target):
-        raise InvalidField("target", "the target must be a finite number")
+        raise InvalidField("target", gettext("the target must be a finite number"))
     if fields.baseline_period:
         problem = period_problem(fields.baseline_period, fields.cadence)
         if problem:
             raise InvalidField("baseline_period", problem)
     if indicator is not None and fields.cadence != indicator.cadence and indicator.measurements:
         raise InvalidField(
-            "cadence", "the indicator has measurements: its cadence cannot change any more"
+            "cadence",
+            gettext("the indicator has measurements: its cadence cannot change any more"),
         )
 
 
@@ -191,13 +215,16 @@ def measurement_problems(row: MeasurementRow) -> list[tuple[str, str]]:
     if problem:
         problems.append(("period", problem))
     if not math.isfinite(row.value):
-        problems.append(("value", "the value must be a finite number"))
+        problems.append(("value", gettext("the value must be a finite number")))
     if row.n is not None and not 1 <= row.n <= MAX_INT:
-        problems.append(("n", f"n is a number of answers from 1 to {MAX_INT:,}"))
+        most = figure(f"{MAX_INT:,}")
+        problems.append(("n", gettext("n is a number of answers from 1 to %(most)s", most=most)))
     if row.sd is not None and not (math.isfinite(row.sd) and row.sd >= 0):
-        problems.append(("sd", "a standard deviation is a finite number of at least 0"))
+        problems.append(("sd", gettext("a standard deviation is a finite number of at least 0")))
     if (row.n is None) != (row.sd is None):
-        problems.append(("sd" if row.sd is None else "n", "give n and sd together, or neither"))
+        problems.append(
+            ("sd" if row.sd is None else "n", gettext("give n and sd together, or neither"))
+        )
     return problems
 
 
@@ -213,12 +240,16 @@ def store_measurements(
         problems = measurement_problems(row)
         if problems:
             name, message = problems[0]
-            raise InvalidField(name, f"row {index}: {message}" if len(rows) > 1 else message)
+            if len(rows) > 1:
+                message = gettext("row %(row)s: %(problem)s", row=index, problem=message)
+            raise InvalidField(name, message)
     seen = set()
     for index, row in enumerate(rows, start=1):
         key = (row.indicator.id, row.department.id if row.department else None, row.period)
         if key in seen:
-            raise InvalidField("period", f"row {index}: the same period and department twice")
+            raise InvalidField(
+                "period", gettext("row %(row)s: the same period and department twice", row=index)
+            )
         seen.add(key)
     existing = _existing({row.indicator.id for row in rows})
     added = replaced = 0
@@ -298,18 +329,27 @@ def add_link(
 ) -> IndicatorLink:
     """Record that moving ``leading`` is expected to move ``lagging``."""
     if leading.id == lagging.id:
-        raise InvalidField("lagging", "an indicator cannot lead itself")
+        raise InvalidField("lagging", gettext("an indicator cannot lead itself"))
     found = db.session.scalar(
         select(IndicatorLink).where(
             IndicatorLink.leading_id == leading.id, IndicatorLink.lagging_id == lagging.id
         )
     )
     if found is not None:
-        raise InvalidField("lagging", f"{leading.name} already leads {lagging.name}")
+        raise InvalidField(
+            "lagging",
+            gettext(
+                "%(leading)s already leads %(lagging)s", leading=leading.name, lagging=lagging.name
+            ),
+        )
     if _leads(lagging.id, leading.id):
         raise InvalidField(
             "lagging",
-            f"{lagging.name} already leads {leading.name}: a cause cannot follow its effect",
+            gettext(
+                "%(lagging)s already leads %(leading)s: a cause cannot follow its effect",
+                lagging=lagging.name,
+                leading=leading.name,
+            ),
         )
     link = IndicatorLink(leading=leading, lagging=lagging, note=(note or "").strip())
     db.session.add(link)
@@ -381,9 +421,13 @@ def set_pilot_indicators(
     wanted = sorted(set(keys))
     for key in wanted:
         if not KEY_PATTERN.match(key):
-            raise InvalidField("indicators", f"'{key}' is not a valid indicator key")
+            raise InvalidField(
+                "indicators", gettext("'%(key)s' is not a valid indicator key", key=key)
+            )
         if check and indicator_named(key) is None:
-            raise InvalidField("indicators", f"there is no indicator '{key}' on the scorecard")
+            raise InvalidField(
+                "indicators", gettext("there is no indicator '%(key)s' on the scorecard", key=key)
+            )
     before = pilot_indicator_keys(pilot)
     if before == wanted:
         return []
@@ -441,7 +485,7 @@ class Series:
 
     @property
     def label(self) -> str:
-        return self.department.name if self.department else COMPANY
+        return self.department.name if self.department else company_wide()
 
     @property
     def periods(self) -> int:
@@ -474,14 +518,17 @@ def _progress(indicator: Indicator, series: Series) -> Series:
     if indicator.baseline_period:
         start = next((m for m in rows if m.period == indicator.baseline_period), None)
         if start is None:
-            series.note = f"no measurement in the baseline period {indicator.baseline_period}"
+            series.note = gettext(
+                "no measurement in the baseline period %(period)s",
+                period=indicator.baseline_period,
+            )
             return series
     else:
         start = rows[0]
     later = [m for m in rows if m.period > start.period]
     series.start = start
     if not later:
-        series.note = "only the starting period is measured"
+        series.note = gettext("only the starting period is measured")
         return series
     series.latest = later[-1]
     series.change = change_from_start(_value(start), _value(series.latest), indicator.direction)
@@ -490,9 +537,14 @@ def _progress(indicator: Indicator, series: Series) -> Series:
             start.value, series.latest.value, indicator.target, indicator.direction
         )
         if series.closed is None:
-            series.note = "at or past the target from the start: no gap to close"
+            series.note = gettext("at or past the target from the start: no gap to close")
     if series.periods < MIN_PERIODS:
-        series.note = f"{series.periods} periods measured: {MIN_PERIODS} are needed to rank"
+        series.note = ngettext(
+            "%(num)d periods measured: %(needed)d are needed to rank",
+            "%(num)d periods measured: %(needed)d are needed to rank",
+            series.periods,
+            needed=MIN_PERIODS,
+        )
     return series
 
 
@@ -504,12 +556,16 @@ def latest_level(indicator: Indicator) -> tuple[str | None, float | None, str]:
     rows = [m for m in indicator.measurements if m.period == period]
     company = next((m for m in rows if m.department_id is None), None)
     if company is not None:
-        return period, company.value, COMPANY.lower()
+        return period, company.value, gettext("company-wide")
     if len(rows) == 1:
         return period, rows[0].value, rows[0].department.name
     # Unweighted: each department counts once, whatever its number of customers.
     mean = math.fsum(m.value for m in rows) / len(rows)
-    return period, mean, f"mean of {len(rows)} departments"
+    return (
+        period,
+        mean,
+        ngettext("mean of %(num)d departments", "mean of %(num)d departments", len(rows)),
+    )
 
 
 def on_target(indicator: Indicator, value: float | None) -> bool | None:
@@ -577,8 +633,9 @@ def progress_ranking(only: Indicator | None = None) -> Ranking:
                 scores[name].append(series.closed)
                 parts[name].append((indicator, series))
             else:
+                why = series.note or gettext("no later period measured")
                 unranked[name].append(
-                    f"{indicator.name}: {series.note or 'no later period measured'}"
+                    gettext("%(indicator)s: %(why)s", indicator=indicator.name, why=why)
                 )
     standings = [
         Standing(s.unit, s.score, s.counted, s.rank, parts[s.unit])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -26,7 +27,14 @@ from testbed.scorecard.forms import (
     MeasurementForm,
     PilotIndicatorsForm,
 )
-from testbed.scorecard.models import PERSPECTIVE_LABELS, Indicator, IndicatorLink, Measurement
+from testbed.scorecard.models import (
+    CADENCE_LABELS,
+    PERSPECTIVE_LABELS,
+    SOURCE_LABELS,
+    Indicator,
+    IndicatorLink,
+    Measurement,
+)
 from testbed.scorecard.services import MIN_PERIODS, IndicatorFields, MeasurementRow
 
 blueprint = Blueprint("scorecard", __name__)
@@ -37,6 +45,8 @@ def helpers() -> dict:
     return {
         "perspective_labels": PERSPECTIVE_LABELS,
         "direction_labels": DIRECTION_LABELS,
+        "cadence_labels": CADENCE_LABELS,
+        "source_labels": SOURCE_LABELS,
         "number": number,
         "span": span,
         "min_periods": MIN_PERIODS,
@@ -99,7 +109,7 @@ def new_indicator():
             getattr(form, error.field, form.key).errors.append(error.message)
         else:
             db.session.commit()
-            flash(f"{indicator.name} is on the scorecard.", "success")
+            flash(gettext("%(name)s is on the scorecard.", name=indicator.name), "success")
             return redirect(url_for(".indicator", key=indicator.key))
     status = 422 if request.method == "POST" else 200
     return render_template("scorecard/indicator_form.html", form=form, indicator=None), status
@@ -120,7 +130,7 @@ def edit_indicator(key: str):
             getattr(form, error.field, form.key).errors.append(error.message)
         else:
             db.session.commit()
-            flash("Saved." if changes else "Nothing changed.", "success")
+            flash(gettext("Saved.") if changes else gettext("Nothing changed."), "success")
             return redirect(url_for(".indicator", key=indicator.key))
     status = 422 if request.method == "POST" else 200
     return (
@@ -207,8 +217,12 @@ def add_measurement(key: str):
         getattr(form, error.field, form.value).errors.append(error.message)
         return _indicator_page(indicator, form, 422)
     db.session.commit()
-    where = row.department.name if row.department else "company-wide"
-    flash(f"{row.period} ({where}) {'added' if added else 'replaced'}.", "success")
+    where = row.department.name if row.department else gettext("company-wide")
+    if added:
+        message = gettext("%(period)s (%(where)s) added.", period=row.period, where=where)
+    else:
+        message = gettext("%(period)s (%(where)s) replaced.", period=row.period, where=where)
+    flash(message, "success")
     return redirect(url_for(".indicator", key=indicator.key, _anchor="measurements"))
 
 
@@ -225,7 +239,7 @@ def delete_measurement(key: str, measurement_id: int):
         abort(400)
     services.delete_measurement(measurement, **_actor())
     db.session.commit()
-    flash("The measurement is removed.", "success")
+    flash(gettext("The measurement is removed."), "success")
     return redirect(url_for(".indicator", key=indicator.key, _anchor="measurements"))
 
 
@@ -241,10 +255,18 @@ def upload_measurements():
             added, replaced = services.store_measurements(rows, source="file", **_actor())
         except (LoadError, InvalidField) as error:
             db.session.rollback()
-            form.file.errors.append(f"Nothing was stored: {error}")
+            form.file.errors.append(gettext("Nothing was stored: %(error)s", error=str(error)))
         else:
             db.session.commit()
-            flash(f"{name}: {added} measurements added, {replaced} replaced.", "success")
+            flash(
+                gettext(
+                    "%(file)s: %(added)s measurements added, %(replaced)s replaced.",
+                    file=name,
+                    added=added,
+                    replaced=replaced,
+                ),
+                "success",
+            )
             return redirect(url_for(".scorecard"))
     return (
         render_template(
@@ -298,7 +320,7 @@ def add_link():
         form.lagging.errors.append(error.message)
         return _map_page(form, 422)
     db.session.commit()
-    flash("The link is on the strategy map.", "success")
+    flash(gettext("The link is on the strategy map."), "success")
     return redirect(url_for(".strategy_map"))
 
 
@@ -312,7 +334,7 @@ def delete_link(link_id: int):
         abort(400)
     services.remove_link(link, **_actor())
     db.session.commit()
-    flash("The link is removed.", "success")
+    flash(gettext("The link is removed."), "success")
     return redirect(url_for(".strategy_map"))
 
 
@@ -355,7 +377,7 @@ def pilot_indicators(slug: str):
             form.indicators.errors.append(error.message)
         else:
             db.session.commit()
-            flash("Saved." if changes else "Nothing changed.", "success")
+            flash(gettext("Saved.") if changes else gettext("Nothing changed."), "success")
             return redirect(url_for("pilots.pilot", slug=pilot.slug))
     status = 422 if request.method == "POST" else 200
     return render_template("scorecard/pilot_indicators.html", pilot=pilot, form=form), status

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms import (
     IntegerField,
@@ -21,34 +23,36 @@ from testbed.sources.vault import parse_url
 
 
 class SourceForm(WebForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     url = StringField(
-        "Connection URL",
+        _l("Connection URL"),
         validators=[DataRequired(), Length(max=2000)],
-        description="Any SQLAlchemy URL, e.g. postgresql://reader@warehouse.example/sales or "
-        "duckdb:////srv/data/contacts.duckdb. Put the password in the field below.",
+        description=_l(
+            "Any SQLAlchemy URL, e.g. postgresql://reader@warehouse.example/sales or "
+            "duckdb:////srv/data/contacts.duckdb. Put the password in the field below."
+        ),
     )
     password = PasswordField(
-        "Password",
+        _l("Password"),
         validators=[Optional(), Length(max=500)],
-        description="Stored encrypted and never shown again.",
+        description=_l("Stored encrypted and never shown again."),
     )
     timeout_seconds = IntegerField(
-        "Time limit (seconds)", default=60, validators=[DataRequired(), NumberRange(1, 3600)]
+        _l("Time limit (seconds)"), default=60, validators=[DataRequired(), NumberRange(1, 3600)]
     )
-    submit = SubmitField("Test and save")
+    submit = SubmitField(_l("Test and save"))
 
     def __init__(self, *args, source: DataSource | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.source = source
         if source is not None:
-            self.password.label.text = "Replace the password"
-            self.password.description = "Unchanged unless you enter a new one here."
+            self.password.label.text = gettext("Replace the password")
+            self.password.description = gettext("Unchanged unless you enter a new one here.")
 
     def validate_name(self, field) -> None:
         other = db.session.scalar(select(DataSource).where(DataSource.name == field.data.strip()))
         if other is not None and other is not self.source:
-            raise ValidationError("A data source of this name exists already.")
+            raise ValidationError(gettext("A data source of this name exists already."))
 
     def validate_url(self, field) -> None:
         try:
@@ -56,18 +60,22 @@ class SourceForm(WebForm):
         except ValueError as error:
             raise ValidationError(str(error)) from None
         if url.password is not None:
-            raise ValidationError("Leave the password out of the URL; enter it in its own field.")
+            raise ValidationError(
+                gettext("Leave the password out of the URL; enter it in its own field.")
+            )
 
 
 class QueryForm(WebForm):
-    source_id = SelectField("Data source", coerce=int)
+    source_id = SelectField(_l("Data source"), coerce=int)
     sql = TextAreaField(
-        "Query",
+        _l("Query"),
         validators=[DataRequired(), Length(max=20_000)],
-        description='One SELECT with columns "group" and value, and optionally denominator, '
-        "period, unit, date, iteration and covariate; :start and :end are the pilot's dates.",
+        description=_l(
+            'One SELECT with columns "group" and value, and optionally denominator, '
+            "period, unit, date, iteration and covariate; :start and :end are the pilot's dates."
+        ),
     )
-    submit = SubmitField("Save the query")
+    submit = SubmitField(_l("Save the query"))
 
     def __init__(self, *args, sources: list[DataSource], **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,4 +89,4 @@ class QueryForm(WebForm):
 
 
 class RefreshForm(WebForm):
-    submit = SubmitField("Refresh now")
+    submit = SubmitField(_l("Refresh now"))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import Double, Integer, case, cast, column, func, literal, select, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -101,33 +102,45 @@ def check_select(sql: str) -> str:
     while stripped.endswith(";"):
         stripped = stripped[:-1].rstrip()
     if not stripped:
-        raise QueryError("the query is empty: write one SELECT statement")
+        raise QueryError(gettext("the query is empty: write one SELECT statement"))
     words: list[str] = []
     blanked = list(stripped)  # the query with comments, strings and quoted names blanked
     for match in _TOKENS.finditer(stripped):
         kind = match.lastgroup
         if kind == "semicolon":
-            raise QueryError("the query holds more than one statement: write one SELECT only")
+            raise QueryError(
+                gettext("the query holds more than one statement: write one SELECT only")
+            )
         if kind == "word":
             words.append(match.group().lower())
         if kind in ("comment", "string", "quoted"):
             blanked[match.start() : match.end()] = " " * (match.end() - match.start())
     if not words or words[0] not in ("select", "with"):
         first = words[0].upper() if words else stripped[:20]
-        raise QueryError(f"only a SELECT (or WITH … SELECT) may run against a source, not {first}")
+        raise QueryError(
+            gettext(
+                "only a SELECT (or WITH … SELECT) may run against a source, not %(first)s",
+                first=first,
+            )
+        )
     if "select" not in words:
-        raise QueryError("a WITH query must end in a SELECT")
+        raise QueryError(gettext("a WITH query must end in a SELECT"))
     forbidden = sorted(set(words) & FORBIDDEN_WORDS)
     if forbidden:
         raise QueryError(
-            f"the query uses {', '.join(w.upper() for w in forbidden)}: a metric query may only "
-            "read (quote a column of that name with double quotes)"
+            gettext(
+                "the query uses %(words)s: a metric query may only read (quote a column of that "
+                "name with double quotes)",
+                words=", ".join(w.upper() for w in forbidden),
+            )
         )
     unknown = sorted(set(_PARAMETER.findall("".join(blanked))) - set(PARAMETERS))
     if unknown:
         raise QueryError(
-            f"unknown parameter {', '.join(':' + name for name in unknown)}: "
-            "only :start and :end (the pilot's dates) are given"
+            gettext(
+                "unknown parameter %(names)s: only :start and :end (the pilot's dates) are given",
+                names=", ".join(":" + name for name in unknown),
+            )
         )
     return stripped
 
@@ -152,15 +165,41 @@ def check_columns(names: list[str]) -> list[str]:
     doubled = sorted({name for name in lowered if lowered.count(name) > 1})
     problems = []
     if missing:
-        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+        problems.append(
+            ngettext(
+                "missing column %(names)s",
+                "missing columns %(names)s",
+                len(missing),
+                names=", ".join(missing),
+            )
+        )
     if extra:
-        problems.append(f"unexpected column{'s' if len(extra) > 1 else ''} {', '.join(extra)}")
+        problems.append(
+            ngettext(
+                "unexpected column %(names)s",
+                "unexpected columns %(names)s",
+                len(extra),
+                names=", ".join(extra),
+            )
+        )
     if doubled:
-        problems.append(f"column{'s' if len(doubled) > 1 else ''} {', '.join(doubled)} twice")
+        problems.append(
+            ngettext(
+                "column %(names)s twice",
+                "columns %(names)s twice",
+                len(doubled),
+                names=", ".join(doubled),
+            )
+        )
     if problems:
         raise QueryError(
-            f"the query returns the wrong columns: {'; '.join(problems)} (it returned "
-            f"{', '.join(names) or 'none'}; allowed: {', '.join(ALLOWED_COLUMNS)})"
+            gettext(
+                "the query returns the wrong columns: %(problems)s (it returned %(returned)s; "
+                "allowed: %(allowed)s)",
+                problems="; ".join(problems),
+                returned=", ".join(names) or gettext("none"),
+                allowed=", ".join(ALLOWED_COLUMNS),
+            )
         )
     return lowered
 

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import numpy as np
+from flask_babel import gettext, ngettext
 from sqlalchemy import create_engine, delete, literal, select
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -26,6 +27,7 @@ from testbed.audit import record
 from testbed.extensions import db
 from testbed.files.errors import LoadError
 from testbed.files.tables import parse_observations
+from testbed.i18n import figure
 from testbed.notify import watching_outcomes
 from testbed.pilots.models import Metric, Pilot
 from testbed.sources import query as sql
@@ -82,7 +84,11 @@ def describe(error: BaseException, url: URL | None, timeout_seconds: int | None 
     text = scrub(text.strip(), url)
     lowered = text.lower()
     if timeout_seconds and any(word in lowered for word in TIME_LIMIT_WORDS):
-        text = f"the query ran longer than the source's limit of {timeout_seconds} s: {text}"
+        text = gettext(
+            "the query ran longer than the source's limit of %(seconds)s s: %(error)s",
+            seconds=timeout_seconds,
+            error=text,
+        )
     if len(text) > MAX_ERROR:
         text = text[:MAX_ERROR] + " …"
     return text
@@ -299,7 +305,10 @@ def fetch(query: MetricQuery) -> Fetched:
                 used = sql.used_parameters(checked, values)
                 if metric.kind == "ratio" and not wrapped.has("denominator"):
                     raise sql.QueryError(
-                        f"{metric.key} is a ratio metric: the query must return a denominator"
+                        gettext(
+                            "%(metric)s is a ratio metric: the query must return a denominator",
+                            metric=metric.key,
+                        )
                     )
                 if needs_rows(metric):
                     fetched = _fetch_rows(connection, query, wrapped, used)
@@ -334,13 +343,27 @@ def _fetch_sums(connection, query: MetricQuery, wrapped: sql.Wrapped, used: dict
         sums = np.array([float(v or 0) for v in row[4 : 4 + len(SUM_FIELDS)]])
         missing_values, missing_denominators, not_binary = (int(v or 0) for v in row[-3:])
         if missing_values:
-            raise sql.QueryError(f"{missing_values} rows have no value")
+            raise sql.QueryError(
+                ngettext("%(num)d rows have no value", "%(num)d rows have no value", missing_values)
+            )
         if missing_denominators:
-            raise sql.QueryError(f"{missing_denominators} rows of a ratio have no denominator")
+            raise sql.QueryError(
+                ngettext(
+                    "%(num)d rows of a ratio have no denominator",
+                    "%(num)d rows of a ratio have no denominator",
+                    missing_denominators,
+                )
+            )
         if not_binary:
-            raise sql.QueryError(f"{not_binary} values of a proportion are neither 0 nor 1")
+            raise sql.QueryError(
+                ngettext(
+                    "%(num)d values of a proportion are neither 0 nor 1",
+                    "%(num)d values of a proportion are neither 0 nor 1",
+                    not_binary,
+                )
+            )
         if not np.all(np.isfinite(sums)):
-            raise sql.QueryError("the values add up to a number too large or not a number")
+            raise sql.QueryError(gettext("the values add up to a number too large or not a number"))
         fetched.cells.append((group, period, iteration, day, sums))
         fetched.rows += int(sums[0])
         fetched.groups += 1
@@ -352,7 +375,13 @@ def _fetch_sums(connection, query: MetricQuery, wrapped: sql.Wrapped, used: dict
             value = float(row[3])
             if not value.is_integer() or not low <= value <= high:
                 raise sql.QueryError(
-                    f"{metric.key} is a score from {low} to {high}: {row[3]!r} is not one"
+                    gettext(
+                        "%(metric)s is a score from %(low)s to %(high)s: %(value)s is not one",
+                        metric=metric.key,
+                        low=figure(str(low)),
+                        high=figure(str(high)),
+                        value=repr(row[3]),
+                    )
                 )
             fetched.counts.append((group, period, iteration, int(value), int(row[4])))
             fetched.groups += 1
@@ -362,16 +391,37 @@ def _fetch_sums(connection, query: MetricQuery, wrapped: sql.Wrapped, used: dict
 def _cell_key(metric: Metric, key, iterations: set[int]) -> tuple:
     group, period, iteration, day = key
     if group not in GROUPS:
-        raise sql.QueryError(f"group {group!r} is neither 'baseline' nor 'pilot'")
+        raise sql.QueryError(
+            gettext(
+                "group %(group)s is neither %(baseline)s nor %(pilot)s",
+                group=repr(group),
+                baseline="'baseline'",
+                pilot="'pilot'",
+            )
+        )
     period = "post" if period is None else period
     if period not in PERIODS:
-        raise sql.QueryError(f"period {period!r} is neither 'pre' nor 'post'")
+        raise sql.QueryError(
+            gettext(
+                "period %(period)s is neither %(pre)s nor %(post)s",
+                period=repr(period),
+                pre="'pre'",
+                post="'post'",
+            )
+        )
     if iteration is not None:
         if isinstance(iteration, float | Decimal) and not float(iteration).is_integer():
-            raise sql.QueryError(f"iteration {iteration!r} is not a whole number")
+            raise sql.QueryError(
+                gettext("iteration %(iteration)s is not a whole number", iteration=repr(iteration))
+            )
         iteration = int(iteration)
         if iteration not in iterations:
-            raise sql.QueryError(f"iteration {iteration} is not one of the pilot's iterations")
+            raise sql.QueryError(
+                gettext(
+                    "iteration %(iteration)s is not one of the pilot's iterations",
+                    iteration=iteration,
+                )
+            )
     return group, period, iteration, _day(day)
 
 
@@ -383,7 +433,9 @@ def _day(value) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise sql.QueryError(f"date {value!r} is not a date (YYYY-MM-DD)") from None
+        raise sql.QueryError(
+            gettext("date %(value)s is not a date (YYYY-MM-DD)", value=repr(value))
+        ) from None
 
 
 def _fetch_rows(connection, query: MetricQuery, wrapped: sql.Wrapped, used: dict) -> Fetched:
@@ -394,7 +446,7 @@ def _fetch_rows(connection, query: MetricQuery, wrapped: sql.Wrapped, used: dict
         sql.rows_statement(wrapped), used
     )
     iterations = {it.number for it in metric.pilot.iterations}
-    name = f"the query of {metric.key}"
+    name = gettext("the query of %(metric)s", metric=metric.key)
     for chunk in parse_observations(
         name, _as_csv(result, metric.key, fetched), {metric.key: metric}, iterations
     ):

@@ -8,16 +8,23 @@ import re
 from urllib.parse import quote, quote_plus
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 MASK = "***"
 # Query-string arguments of a URL that carry secrets (password=, token=, …).
 SECRET_ARGUMENT = re.compile(r"pass|secret|token|key|credential|auth", re.IGNORECASE)
-KEY_HELP = (
-    'make one with `python -c "from cryptography.fernet import Fernet; '
-    'print(Fernet.generate_key().decode())"` and keep it with the other secrets'
+KEY_MAKER = (
+    'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
 )
+
+
+def key_help() -> str:
+    """How to make a key, for the messages that ask for one."""
+    return gettext(
+        "make one with `%(command)s` and keep it with the other secrets", command=KEY_MAKER
+    )
 
 
 class SourceKeyError(RuntimeError):
@@ -37,8 +44,11 @@ def fernet():
     if not key:
         if current_app.config.get("ENV_PRODUCTION"):
             raise SourceKeyError(
-                "TESTBED_SOURCE_KEY must be set when TESTBED_ENV=production: data sources "
-                f"keep their passwords encrypted with it; {KEY_HELP}"
+                gettext(
+                    "TESTBED_SOURCE_KEY must be set when TESTBED_ENV=production: data sources "
+                    "keep their passwords encrypted with it; %(help)s",
+                    help=key_help(),
+                )
             )
         secret = current_app.config["SECRET_KEY"].encode()
         key = base64.urlsafe_b64encode(hashlib.sha256(b"testbed-sources\0" + secret).digest())
@@ -46,7 +56,11 @@ def fernet():
         return Fernet(key)
     except (ValueError, TypeError) as error:
         raise SourceKeyError(
-            f"TESTBED_SOURCE_KEY is not a Fernet key (32 url-safe base64-encoded bytes); {KEY_HELP}"
+            gettext(
+                "TESTBED_SOURCE_KEY is not a Fernet key (32 url-safe base64-encoded bytes); "
+                "%(help)s",
+                help=key_help(),
+            )
         ) from error
 
 
@@ -55,7 +69,7 @@ def parse_url(text: str) -> URL:
         return make_url(text.strip())
     except ArgumentError as error:
         raise ValueError(
-            "not a database URL: write it as dialect+driver://user:password@host/database"
+            gettext("not a database URL: write it as dialect+driver://user:password@host/database")
         ) from error
 
 
@@ -109,6 +123,9 @@ def unseal(token: str) -> URL:
         return make_url(fernet().decrypt(token.encode()).decode())
     except InvalidToken as error:
         raise SourceKeyError(
-            "the data source's secret cannot be opened with this TESTBED_SOURCE_KEY: "
-            "it was sealed with another key (set the old key again, or enter the password anew)"
+            gettext(
+                "the data source's secret cannot be opened with this TESTBED_SOURCE_KEY: "
+                "it was sealed with another key (set the old key again, or enter the password "
+                "anew)"
+            )
         ) from error

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -43,9 +44,11 @@ def sources():
             db.session.commit()
         except (services.SourceError, SourceKeyError) as error:
             db.session.rollback()
-            form.url.errors.append(f"The connection test failed, nothing was saved: {error}")
+            form.url.errors.append(
+                gettext("The connection test failed, nothing was saved: %(error)s", error=error)
+            )
         else:
-            flash(f"The data source {source.name} is saved; its connection works.", "success")
+            flash(_saved(source), "success")
             return redirect(url_for("sources.sources"))
     status = 422 if form.is_submitted() else 200
     return render_template("sources/sources.html", sources=_sources(), form=form), status
@@ -75,9 +78,11 @@ def source(source_id: int):
             db.session.commit()
         except (services.SourceError, SourceKeyError) as error:
             db.session.rollback()
-            form.url.errors.append(f"The connection test failed, nothing was changed: {error}")
+            form.url.errors.append(
+                gettext("The connection test failed, nothing was changed: %(error)s", error=error)
+            )
         else:
-            flash(f"The data source {source.name} is saved; its connection works.", "success")
+            flash(_saved(source), "success")
             return redirect(url_for("sources.source", source_id=source.id))
     status = 422 if form.errors else 200
     return render_template(
@@ -93,11 +98,15 @@ def test_source(source_id: int):
         abort(400)
     try:
         services.check_connection(source)
-        flash(f"The connection to {source.name} works.", "success")
+        flash(gettext("The connection to %(source)s works.", source=source.name), "success")
     except (services.SourceError, SourceKeyError) as error:
-        flash(f"The connection test failed: {error}", "error")
+        flash(gettext("The connection test failed: %(error)s", error=error), "error")
     db.session.commit()
     return redirect(url_for("sources.source", source_id=source.id))
+
+
+def _saved(source: DataSource) -> str:
+    return gettext("The data source %(source)s is saved; its connection works.", source=source.name)
 
 
 @blueprint.get("/pilots/<slug>/sources")
@@ -144,7 +153,10 @@ def metric_query(slug: str, key: str):
     source = db.session.get(DataSource, form.source_id.data)
     services.set_metric_query(metric, source, form.sql.data, **_editor())
     db.session.commit()
-    flash(f"The query of {metric.name} is saved; refresh to read its data.", "success")
+    flash(
+        gettext("The query of %(metric)s is saved; refresh to read its data.", metric=metric.name),
+        "success",
+    )
     return redirect(url_for("sources.pilot_sources", slug=pilot.slug))
 
 
@@ -163,7 +175,13 @@ def refresh(slug: str):
     db.session.commit()
     if outcome.ok:
         rows = sum(item.rows for item in outcome.fetched)
-        flash(f"Refreshed: {rows} observations read from the data sources.", "success")
+        message = ngettext(
+            "Refreshed: %(num)d observations read from the data sources.",
+            "Refreshed: %(num)d observations read from the data sources.",
+            rows,
+        )
+        flash(message, "success")
     else:
-        flash("Nothing changed: " + " ".join(outcome.errors.values()), "error")
+        errors = " ".join(outcome.errors.values())
+        flash(gettext("Nothing changed: %(errors)s", errors=errors), "error")
     return redirect(url_for("sources.pilot_sources", slug=pilot.slug))
