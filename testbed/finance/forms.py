@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FloatField,
@@ -25,6 +27,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+from testbed.finance.labels import BETTER_NAMES
 from testbed.finance.poor_service import LINE_FIELDS
 from testbed.finance.services import MAX_HORIZON_YEARS, benefit_metric_taken, programme_named
 from testbed.forms import WebForm
@@ -51,7 +54,9 @@ class NumberField(TypedField, FloatField):
             value = math.nan
         if not math.isfinite(value):
             self.data = None
-            raise ValueError("Enter a number such as 4000 or 12.5 (no thousands separators).")
+            raise ValueError(
+                gettext("Enter a number such as 4000 or 12.5 (no thousands separators).")
+            )
         self.data = value
 
     def _value(self):
@@ -65,7 +70,7 @@ class NumberField(TypedField, FloatField):
 
 def above_zero(form, field):
     if field.data is not None and field.data <= 0:
-        raise ValidationError("Enter a number above zero.")
+        raise ValidationError(gettext("Enter a number above zero."))
 
 
 class WholeNumberField(TypedField, IntegerField):
@@ -77,7 +82,7 @@ class WholeNumberField(TypedField, IntegerField):
             self.data = int(valuelist[0].strip())
         except ValueError:
             self.data = None
-            raise ValueError("Enter a whole number, such as 2.") from None
+            raise ValueError(gettext("Enter a whole number, such as 2.")) from None
 
 
 class PilotEdit(WebForm):
@@ -88,29 +93,33 @@ class PilotEdit(WebForm):
 
 class PlanForm(PilotEdit):
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         filters=[lambda text: text.strip().upper() if text else text],
         validators=[
             InputRequired(),
-            Regexp(r"^[A-Z]{3}$", message="Use a three-letter currency code such as EUR."),
+            Regexp(r"^[A-Z]{3}$", message=_l("Use a three-letter currency code such as EUR.")),
         ],
-        description="The three-letter code all amounts of this pilot are in: EUR, USD, GBP.",
+        description=_l("The three-letter code all amounts of this pilot are in: EUR, USD, GBP."),
     )
     discount_rate = NumberField(
-        "Discount rate (% a year)",
-        validators=[InputRequired(), NumberRange(0, 100, "Enter a rate from 0 to 100.")],
-        description="The yearly rate the NPV discounts future cash flows at, such as 8.",
+        _l("Discount rate (% a year)"),
+        validators=[InputRequired(), NumberRange(0, 100, _l("Enter a rate from 0 to 100."))],
+        description=_l("The yearly rate the NPV discounts future cash flows at, such as 8."),
     )
     horizon_years = WholeNumberField(
-        "Horizon (years)",
+        _l("Horizon (years)"),
         validators=[
             InputRequired(),
-            NumberRange(1, MAX_HORIZON_YEARS, f"Enter 1 to {MAX_HORIZON_YEARS} years."),
+            NumberRange(
+                1, MAX_HORIZON_YEARS, _l("Enter 1 to %(most)s years.", most=MAX_HORIZON_YEARS)
+            ),
         ],
-        description="How many years of benefit to count, from year 1; "
-        "compare with programmes stated over the same horizon.",
+        description=_l(
+            "How many years of benefit to count, from year 1; "
+            "compare with programmes stated over the same horizon."
+        ),
     )
-    submit = SubmitField("Save the plan")
+    submit = SubmitField(_l("Save the plan"))
 
     def __init__(self, *args, latest_cost_year: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,76 +129,93 @@ class PlanForm(PilotEdit):
         latest = self.latest_cost_year
         if field.data is not None and latest is not None and 1 <= field.data < latest:
             raise ValidationError(
-                f"A cost falls in year {latest}: move it first, or keep a horizon of {latest} "
-                "years or more."
+                gettext(
+                    "A cost falls in year %(year)s: move it first, or keep a horizon of "
+                    "%(year)s years or more.",
+                    year=latest,
+                )
             )
 
 
 class CostForm(PilotEdit):
     item = StringField(
-        "What the cost is for",
+        _l("What the cost is for"),
         validators=[InputRequired(), Length(max=200)],
-        description="Such as “SMS gateway set-up” or “Extra agent hours”.",
+        description=_l("Such as “SMS gateway set-up” or “Extra agent hours”."),
     )
     amount = NumberField(
-        "Amount",
+        _l("Amount"),
         validators=[InputRequired(), above_zero],
-        description="In the plan's currency, without thousands separators.",
+        description=_l("In the plan's currency, without thousands separators."),
     )
     year = WholeNumberField(
-        "Year",
+        _l("Year"),
         validators=[InputRequired()],
-        description="0 is the start of the roll-out; 1 is the first year of benefit.",
+        description=_l("0 is the start of the roll-out; 1 is the first year of benefit."),
     )
     recurring = BooleanField(
-        "Recurring",
-        description="Tick when the amount is paid again every year from this year to the horizon.",
+        _l("Recurring"),
+        description=_l(
+            "Tick when the amount is paid again every year from this year to the horizon."
+        ),
     )
-    submit = SubmitField("Save the cost")
+    submit = SubmitField(_l("Save the cost"))
 
     def __init__(self, *args, horizon_years: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.horizon_years = horizon_years
-        self.year.description += f" The horizon is {horizon_years} years."
+        horizon = ngettext(
+            "The horizon is %(num)d years.", "The horizon is %(num)d years.", horizon_years
+        )
+        self.year.description = f"{self.year.description} {horizon}"
 
     def validate_year(self, field):
         if field.data is not None and not 0 <= field.data <= self.horizon_years:
             raise ValidationError(
-                f"Enter a year from 0 to {self.horizon_years} (the horizon); "
-                "change the horizon in the plan to go further."
+                gettext(
+                    "Enter a year from 0 to %(horizon)s (the horizon); "
+                    "change the horizon in the plan to go further.",
+                    horizon=self.horizon_years,
+                )
             )
 
 
 class BenefitForm(PilotEdit):
     metric = SelectField(
-        "Metric",
+        _l("Metric"),
         coerce=int,
         validators=[InputRequired()],
-        description="The benefit takes its effect from this metric's hypothesis (primary first).",
+        description=_l(
+            "The benefit takes its effect from this metric's hypothesis (primary first)."
+        ),
     )
     value_per_unit = NumberField(
-        "Value per unit of improvement",
+        _l("Value per unit of improvement"),
         validators=[InputRequired(), above_zero],
-        description="What one unit is worth, such as 85 for one missed appointment. "
-        "A rate's improvement counts as a share: 2 points fewer missed is 0.02 of the volume.",
+        description=_l(
+            "What one unit is worth, such as 85 for one missed appointment. "
+            "A rate's improvement counts as a share: 2 points fewer missed is 0.02 of the volume."
+        ),
     )
     volume_per_year = NumberField(
-        "Volume per year",
-        validators=[InputRequired(), NumberRange(min=0, message="Enter zero or more.")],
-        description="How many units a year the change reaches, such as 12000 appointments.",
+        _l("Volume per year"),
+        validators=[InputRequired(), NumberRange(min=0, message=_l("Enter zero or more."))],
+        description=_l("How many units a year the change reaches, such as 12000 appointments."),
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=2000)],
-        description="Optional: why one unit is worth that much, and where the volume comes from.",
+        description=_l(
+            "Optional: why one unit is worth that much, and where the volume comes from."
+        ),
     )
-    submit = SubmitField("Save the benefit line")
+    submit = SubmitField(_l("Save the benefit line"))
 
     def __init__(self, *args, pilot, benefit_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.pilot, self.benefit_id = pilot, benefit_id
         self.metric.choices = [
-            SelectChoice(m.id, f"{m.name} ({m.direction} is better)") for m in pilot.metrics
+            SelectChoice(m.id, f"{m.name} ({BETTER_NAMES[m.direction]})") for m in pilot.metrics
         ]
 
     def chosen_metric(self):
@@ -198,37 +224,40 @@ class BenefitForm(PilotEdit):
     def validate_metric(self, field):
         metric = self.chosen_metric()
         if metric is not None and benefit_metric_taken(self.pilot, metric, self.benefit_id):
-            raise ValidationError("This metric has a benefit line already: change that one.")
+            raise ValidationError(
+                gettext("This metric has a benefit line already: change that one.")
+            )
 
 
 class DeleteForm(PilotEdit):
-    submit = SubmitField("Delete")
+    submit = SubmitField(_l("Delete"))
 
 
 class ProgrammeForm(WebForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[lambda text: text.strip() if text else text],
         validators=[InputRequired(), Length(max=200)],
-        description="An operational programme finance already funds, such as “Replace old "
-        "switches”.",
+        description=_l(
+            "An operational programme finance already funds, such as “Replace old switches”."
+        ),
     )
     roi_percent = NumberField(
-        "Stated ROI (%)",
+        _l("Stated ROI (%)"),
         validators=[
             InputRequired(),
             NumberRange(
-                min=-100, message="Enter −100 or more: a programme loses at most what it costs."
+                min=-100, message=_l("Enter −100 or more: a programme loses at most what it costs.")
             ),
         ],
-        description="Its return over the horizon, undiscounted, as a percentage: 18 for 18 %.",
+        description=_l("Its return over the horizon, undiscounted, as a percentage: 18 for 18 %."),
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[Optional(), Length(max=2000)],
-        description="Optional: where the stated return comes from.",
+        description=_l("Optional: where the stated return comes from."),
     )
-    submit = SubmitField("Save the programme")
+    submit = SubmitField(_l("Save the programme"))
 
     def __init__(self, *args, programme_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -236,26 +265,26 @@ class ProgrammeForm(WebForm):
 
     def validate_name(self, field):
         if field.data and programme_named(field.data, self.programme_id) is not None:
-            raise ValidationError("A programme of this name exists already.")
+            raise ValidationError(gettext("A programme of this name exists already."))
 
 
 class ConfirmForm(WebForm):
     """A button that changes something: only the CSRF token is checked."""
 
-    submit = SubmitField("Delete")
+    submit = SubmitField(_l("Delete"))
 
 
 KIND_CHOICES = [
-    SelectChoice("lost_customers", "Customers lost × lifetime value (lost revenue)"),
-    SelectChoice("rework", "Rework × unit cost (not done right the first time)"),
-    SelectChoice("complaints", "Complaints × handling cost"),
+    SelectChoice("lost_customers", _l("Customers lost × lifetime value (lost revenue)")),
+    SelectChoice("rework", _l("Rework × unit cost (not done right the first time)")),
+    SelectChoice("complaints", _l("Complaints × handling cost")),
 ]
 
 
 def optional_number(label: str, description: str) -> NumberField:
     return NumberField(
         label,
-        validators=[Optional(), NumberRange(min=0, message="Enter zero or more.")],
+        validators=[Optional(), NumberRange(min=0, message=_l("Enter zero or more."))],
         description=description,
     )
 
@@ -264,60 +293,62 @@ class PoorServiceLineForm(WebForm):
     """A line of the company's cost of poor service, with its stated assumptions."""
 
     key = StringField(
-        "Key",
+        _l("Key"),
         filters=[lambda text: text.strip() if text else text],
         validators=[
             InputRequired(),
             Length(max=80),
-            Regexp(r"^[A-Za-z0-9_-]+$", message="Use letters, digits, _ and - only."),
+            Regexp(r"^[A-Za-z0-9_-]+$", message=_l("Use letters, digits, _ and - only.")),
         ],
-        description="How pilot files name the line, such as healthcare-repeat-orders.",
+        description=_l("How pilot files name the line, such as healthcare-repeat-orders."),
     )
     segment = StringField(
-        "Partner segment",
+        _l("Partner segment"),
         validators=[InputRequired(), Length(max=120)],
-        description="The partners' segment the figures are for, as on each pilot's partner.",
+        description=_l("The partners' segment the figures are for, as on each pilot's partner."),
     )
-    kind = SelectField("Kind", choices=KIND_CHOICES, validators=[InputRequired()])
+    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validators=[InputRequired()])
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[InputRequired(), Length(max=200)],
-        description="What fails, such as “Orders placed again because the first was wrong”.",
+        description=_l("What fails, such as “Orders placed again because the first was wrong”."),
     )
     currency = StringField(
-        "Currency",
+        _l("Currency"),
         filters=[lambda text: text.strip().upper() if text else text],
         validators=[
             InputRequired(),
-            Regexp(r"^[A-Z]{3}$", message="Use a three-letter currency code such as EUR."),
+            Regexp(r"^[A-Z]{3}$", message=_l("Use a three-letter currency code such as EUR.")),
         ],
     )
     volume = NumberField(
-        "Volume a year",
-        validators=[InputRequired(), NumberRange(min=0, message="Enter zero or more.")],
-        description="Customers lost, contacts handled again, or complaints, in a year.",
+        _l("Volume a year"),
+        validators=[InputRequired(), NumberRange(min=0, message=_l("Enter zero or more."))],
+        description=_l("Customers lost, contacts handled again, or complaints, in a year."),
     )
-    volume_low = optional_number("Volume: low end", "Optional: the lowest volume finance expects.")
-    volume_high = optional_number("Volume: high end", "Optional: the highest.")
+    volume_low = optional_number(
+        _l("Volume: low end"), _l("Optional: the lowest volume finance expects.")
+    )
+    volume_high = optional_number(_l("Volume: high end"), _l("Optional: the highest."))
     unit_cost = NumberField(
-        "Unit cost",
-        validators=[InputRequired(), NumberRange(min=0, message="Enter zero or more.")],
-        description="A lost customer's lifetime value, or the cost of one repeat or complaint.",
+        _l("Unit cost"),
+        validators=[InputRequired(), NumberRange(min=0, message=_l("Enter zero or more."))],
+        description=_l("A lost customer's lifetime value, or the cost of one repeat or complaint."),
     )
-    unit_cost_low = optional_number("Unit cost: low end", "Optional: the lowest unit cost.")
-    unit_cost_high = optional_number("Unit cost: high end", "Optional: the highest.")
+    unit_cost_low = optional_number(_l("Unit cost: low end"), _l("Optional: the lowest unit cost."))
+    unit_cost_high = optional_number(_l("Unit cost: high end"), _l("Optional: the highest."))
     source = TextAreaField(
-        "Source",
+        _l("Source"),
         validators=[InputRequired(), Length(max=2000)],
-        description="Where the figures come from: a report, a system, a survey.",
+        description=_l("Where the figures come from: a report, a system, a survey."),
     )
     period = StringField(
-        "Period",
+        _l("Period"),
         validators=[InputRequired(), Length(max=120)],
-        description="The period the figures cover, such as “2024 financial year”.",
+        description=_l("The period the figures cover, such as “2024 financial year”."),
     )
-    description = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
-    submit = SubmitField("Save the line")
+    description = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Save the line"))
 
     def __init__(self, *args, line_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -341,43 +372,58 @@ class ClaimForm(PilotEdit):
     """A pilot's claim to remove part of a poor-service line through a measured effect."""
 
     line = SelectField(
-        "Line of the cost of poor service",
+        _l("Line of the cost of poor service"),
         coerce=int,
         validators=[InputRequired()],
-        description="What the change reduces, in the company's cost of poor service.",
+        description=_l("What the change reduces, in the company's cost of poor service."),
     )
     metric = SelectField(
-        "Metric",
+        _l("Metric"),
         coerce=int,
         validators=[InputRequired()],
-        description="A metric that counts the failure itself (lower is better): its measured "
-        "relative fall is the share of the line's cost removed.",
+        description=_l(
+            "A metric that counts the failure itself (lower is better): its measured "
+            "relative fall is the share of the line's cost removed."
+        ),
     )
     share_percent = NumberField(
-        "Share of the line's volume reached (%)",
+        _l("Share of the line's volume reached (%)"),
         validators=[
             InputRequired(),
-            NumberRange(min=0, max=100, message="Enter more than 0 and at most 100."),
+            NumberRange(min=0, max=100, message=_l("Enter more than 0 and at most 100.")),
             above_zero,
         ],
-        description="How much of the segment's volume the change reaches once rolled out: "
-        "100 when it would run for every partner in the segment.",
+        description=_l(
+            "How much of the segment's volume the change reaches once rolled out: "
+            "100 when it would run for every partner in the segment."
+        ),
     )
     description = TextAreaField(
-        "Why",
+        _l("Why"),
         validators=[Optional(), Length(max=2000)],
-        description="Optional: why the metric counts this failure, and where the share comes from.",
+        description=_l(
+            "Optional: why the metric counts this failure, and where the share comes from."
+        ),
     )
-    submit = SubmitField("Save the claim")
+    submit = SubmitField(_l("Save the claim"))
 
     def __init__(self, *args, pilot, lines, claim_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.pilot, self.lines, self.claim_id = pilot, lines, claim_id
         self.line.choices = [
-            SelectChoice(line.id, f"{line.segment}: {line.name} ({line.key})") for line in lines
+            SelectChoice(
+                line.id,
+                gettext(
+                    "%(segment)s: %(name)s (%(key)s)",
+                    segment=line.segment,
+                    name=line.name,
+                    key=line.key,
+                ),
+            )
+            for line in lines
         ]
         self.metric.choices = [
-            SelectChoice(m.id, f"{m.name} ({m.direction} is better)") for m in pilot.metrics
+            SelectChoice(m.id, f"{m.name} ({BETTER_NAMES[m.direction]})") for m in pilot.metrics
         ]
 
     def chosen_line(self):

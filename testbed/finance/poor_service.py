@@ -7,6 +7,8 @@ import json
 import math
 from collections import defaultdict
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from analysis.poor_service import (
@@ -19,12 +21,32 @@ from analysis.returns import BenefitLine, annual_benefit
 from testbed.audit import record
 from testbed.extensions import db
 from testbed.finance.models import POOR_SERVICE_KINDS, PoorServiceClaim, PoorServiceLine
+from testbed.i18n import figure
 from testbed.pilots.models import Pilot
 
 KIND_LABELS = {
-    "lost_customers": "Customers lost × lifetime value",
-    "rework": "Rework × unit cost",
-    "complaints": "Complaints × handling cost",
+    "lost_customers": _l("Customers lost × lifetime value"),
+    "rework": _l("Rework × unit cost"),
+    "complaints": _l("Complaints × handling cost"),
+}
+# What is wrong with a line's volume or unit cost and its range, a sentence for each.
+RANGE_PROBLEMS = {
+    "volume": {
+        "negative": _l("the volume must be zero or more"),
+        "one_end": _l("give both ends of the volume's range, or neither"),
+        "outside": _l(
+            "the volume's range must run from its low end up to its high end "
+            "and hold the stated %(value)s"
+        ),
+    },
+    "unit_cost": {
+        "negative": _l("the unit cost must be zero or more"),
+        "one_end": _l("give both ends of the unit cost's range, or neither"),
+        "outside": _l(
+            "the unit cost's range must run from its low end up to its high end "
+            "and hold the stated %(value)s"
+        ),
+    },
 }
 ROLE_PREFERENCE = ("primary", "secondary", "guardrail")
 LINE_FIELDS = (
@@ -200,7 +222,11 @@ def delete_line(line: PoorServiceLine, *, actor: str, user_id: int | None = None
     claiming = pilots_claiming(line)
     if claiming:
         raise ValueError(
-            f"the line '{line.key}' is claimed by {', '.join(claiming)}: remove those claims first"
+            gettext(
+                "the line '%(line)s' is claimed by %(pilots)s: remove those claims first",
+                line=line.key,
+                pilots=", ".join(claiming),
+            )
         )
     db.session.delete(line)
     db.session.flush()
@@ -223,28 +249,27 @@ def line_problems(fields: dict, except_id: int | None = None):
     """Yield (field, message) for each rule a line breaks; the form and the loader share them."""
     key = fields["key"]
     if key_taken(key, except_id):
-        yield "key", f"a line with the key '{key}' exists already"
+        yield "key", gettext("a line with the key '%(key)s' exists already", key=key)
     if not fields["segment"].strip():
-        yield "segment", "name the partner segment the line belongs to, such as healthcare"
+        yield "segment", gettext("name the partner segment the line belongs to, such as healthcare")
     if fields["kind"] not in POOR_SERVICE_KINDS:
-        yield "kind", f"the kind must be one of {', '.join(POOR_SERVICE_KINDS)}"
+        yield (
+            "kind",
+            gettext("the kind must be one of %(kinds)s", kinds=", ".join(POOR_SERVICE_KINDS)),
+        )
     currency = fields["currency"]
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        yield "currency", "the currency must be a three-letter code such as EUR"
+        yield "currency", gettext("the currency must be a three-letter code such as EUR")
     for name in ("volume", "unit_cost"):
         value, low, high = fields[name], fields.get(f"{name}_low"), fields.get(f"{name}_high")
-        label = name.replace("_", " ")
+        says = RANGE_PROBLEMS[name]
         if not (math.isfinite(value) and value >= 0):
-            yield name, f"the {label} must be zero or more"
+            yield name, str(says["negative"])
             continue
         if (low is None) != (high is None):
-            yield f"{name}_low", f"give both ends of the {label}'s range, or neither"
+            yield f"{name}_low", str(says["one_end"])
         elif low is not None and not (0 <= low <= value <= high):
-            yield (
-                f"{name}_low",
-                f"the {label}'s range must run from its low end up to its high end "
-                f"and hold the stated {value:g}",
-            )
+            yield f"{name}_low", str(says["outside"]) % {"value": figure(f"{value:g}")}
 
 
 def key_taken(key: str, except_id: int | None = None) -> bool:
@@ -260,7 +285,7 @@ def _set_line(line: PoorServiceLine, **fields) -> None:
         fields[name] = (fields[name] or "").strip()
     fields["currency"] = (fields["currency"] or "").strip().upper()
     if not fields["key"] or not fields["name"]:
-        raise ValueError("give the line a key and a name")
+        raise ValueError(gettext("give the line a key and a name"))
     problem = next(line_problems(fields, line.id), None)
     if problem is not None:
         raise ValueError(problem[1])
@@ -270,15 +295,21 @@ def _set_line(line: PoorServiceLine, **fields) -> None:
     other = db.session.scalar(others.limit(1))
     if other is not None:
         raise ValueError(
-            f"the model's other lines are in {other}: keep one currency, so that the "
-            "segments and the total add up"
+            gettext(
+                "the model's other lines are in %(currency)s: keep one currency, so that the "
+                "segments and the total add up",
+                currency=other,
+            )
         )
     if line.id is not None and line.currency != fields["currency"]:
         claimed_in = _claim_currencies(line)
         if claimed_in - {fields["currency"]}:
             raise ValueError(
-                f"pilots with their case in {', '.join(sorted(claimed_in))} claim this line: "
-                "its currency must stay theirs"
+                gettext(
+                    "pilots with their case in %(currencies)s claim this line: "
+                    "its currency must stay theirs",
+                    currencies=", ".join(sorted(claimed_in)),
+                )
             )
     for name, value in fields.items():
         setattr(line, name, value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from flask_babel import gettext
 from scipy import stats
 from sqlalchemy import func, select
 
@@ -25,6 +26,7 @@ from testbed.finance.poor_service import (
     interval_level,
     measured_relative,
 )
+from testbed.i18n import figure
 from testbed.pilots.models import Metric, Pilot
 from testbed.results.summaries import forget_all
 
@@ -174,16 +176,26 @@ def save_plan(
     """Start or change the pilot's finance plan: currency, discount rate and horizon."""
     currency = currency.strip().upper()
     if len(currency) != 3 or not currency.isalpha():
-        raise ValueError("the currency must be a three-letter code such as EUR or USD")
+        raise ValueError(gettext("the currency must be a three-letter code such as EUR or USD"))
     if not (math.isfinite(discount_rate) and 0 <= discount_rate <= 1):
-        raise ValueError("the discount rate must lie between 0% and 100%")
+        raise ValueError(
+            gettext(
+                "the discount rate must lie between %(low)s and %(high)s",
+                low=figure("0%"),
+                high=figure("100%"),
+            )
+        )
     if not 1 <= horizon_years <= MAX_HORIZON_YEARS:
-        raise ValueError(f"the horizon must be 1 to {MAX_HORIZON_YEARS} years")
+        raise ValueError(gettext("the horizon must be 1 to %(most)s years", most=MAX_HORIZON_YEARS))
     latest = latest_cost_year(pilot)
     if latest is not None and horizon_years < latest:
         raise ValueError(
-            f"a cost falls in year {latest}: move it before shortening the horizon "
-            f"to {horizon_years} years"
+            gettext(
+                "a cost falls in year %(year)s: move it before shortening the horizon "
+                "to %(horizon)s years",
+                year=latest,
+                horizon=horizon_years,
+            )
         )
     plan = db.session.get(FinancePlan, pilot.id)
     action = "updated" if plan else "created"
@@ -234,11 +246,16 @@ def _set_cost(
 ) -> None:
     plan = _plan_or_error(pilot)
     if not item.strip():
-        raise ValueError("say what the cost is for")
+        raise ValueError(gettext("say what the cost is for"))
     if not (math.isfinite(amount) and amount > 0):
-        raise ValueError("the amount must be a number above zero")
+        raise ValueError(gettext("the amount must be a number above zero"))
     if not 0 <= year <= plan.horizon_years:
-        raise ValueError(f"the year must lie between 0 and the horizon ({plan.horizon_years})")
+        raise ValueError(
+            gettext(
+                "the year must lie between 0 and the horizon (%(horizon)s)",
+                horizon=plan.horizon_years,
+            )
+        )
     cost.item, cost.amount, cost.year, cost.recurring = item.strip(), amount, year, recurring
 
 
@@ -280,18 +297,26 @@ def _set_benefit(
 ) -> None:
     _plan_or_error(pilot)
     if metric is None or metric.pilot_id != pilot.id:
-        raise ValueError("choose one of this pilot's metrics")
+        raise ValueError(gettext("choose one of this pilot's metrics"))
     if benefit_metric_taken(pilot, metric, benefit.id):
-        raise ValueError(f"'{metric.name}' has a benefit line already: change that one instead")
+        raise ValueError(
+            gettext(
+                "'%(metric)s' has a benefit line already: change that one instead",
+                metric=metric.name,
+            )
+        )
     if claim_metric_taken(pilot, metric):
         raise ValueError(
-            f"'{metric.name}' is counted by a claim on the cost of poor service: "
-            "a benefit line on it would count the effect twice"
+            gettext(
+                "'%(metric)s' is counted by a claim on the cost of poor service: "
+                "a benefit line on it would count the effect twice",
+                metric=metric.name,
+            )
         )
     if not (math.isfinite(value_per_unit) and value_per_unit > 0):
-        raise ValueError("the value per unit must be a number above zero")
+        raise ValueError(gettext("the value per unit must be a number above zero"))
     if not (math.isfinite(volume_per_year) and volume_per_year >= 0):
-        raise ValueError("the volume per year must be zero or more")
+        raise ValueError(gettext("the volume per year must be zero or more"))
     benefit.metric = metric
     benefit.value_per_unit, benefit.volume_per_year = value_per_unit, volume_per_year
     benefit.description = description.strip()
@@ -325,23 +350,32 @@ def claim_problems(
 ):
     """Yield (field, message) for each rule a claim breaks; forms and loads share them."""
     if line is None:
-        yield "line", "choose a line of the cost of poor service"
+        yield "line", gettext("choose a line of the cost of poor service")
     if metric is None or metric.pilot_id != pilot.id:
-        yield "metric", "choose one of this pilot's metrics"
+        yield "metric", gettext("choose one of this pilot's metrics")
         return
     if metric.direction != "decrease":
         yield (
             "metric",
-            f"'{metric.name}' is better when it rises: a claim needs a metric that counts the "
-            "failure itself (repeat contacts, complaints, customers leaving), so that its "
-            "relative fall is the share of the cost removed",
+            gettext(
+                "'%(metric)s' is better when it rises: a claim needs a metric that counts the "
+                "failure itself (repeat contacts, complaints, customers leaving), so that its "
+                "relative fall is the share of the cost removed",
+                metric=metric.name,
+            ),
         )
     if claim_metric_taken(pilot, metric, except_id):
-        yield "metric", f"'{metric.name}' is counted by another claim already"
+        yield (
+            "metric",
+            gettext("'%(metric)s' is counted by another claim already", metric=metric.name),
+        )
     if benefit_metric_taken(pilot, metric):
         yield (
             "metric",
-            f"'{metric.name}' has a benefit line: a claim on it would count the effect twice",
+            gettext(
+                "'%(metric)s' has a benefit line: a claim on it would count the effect twice",
+                metric=metric.name,
+            ),
         )
     if line is not None:
         query = select(PoorServiceClaim.id).where(
@@ -350,14 +384,19 @@ def claim_problems(
         if except_id is not None:
             query = query.where(PoorServiceClaim.id != except_id)
         if db.session.scalar(query) is not None:
-            yield "line", f"the pilot claims the line '{line.key}' already"
+            yield "line", gettext("the pilot claims the line '%(line)s' already", line=line.key)
         if line.currency != currency:
             yield (
                 "line",
-                f"the line '{line.key}' is in {line.currency} and this case in {currency}",
+                gettext(
+                    "the line '%(line)s' is in %(line_currency)s and this case in %(currency)s",
+                    line=line.key,
+                    line_currency=line.currency,
+                    currency=currency,
+                ),
             )
     if not (math.isfinite(share) and 0 < share <= 1):
-        yield "share", "the share of the volume reached must be above 0 and at most 1"
+        yield "share", gettext("the share of the volume reached must be above 0 and at most 1")
 
 
 def add_claim(pilot: Pilot, *, actor: str, user_id: int | None = None, **fields):
@@ -409,7 +448,7 @@ def _describe_benefit(benefit: Benefit) -> str:
 def _plan_or_error(pilot: Pilot) -> FinancePlan:
     plan = db.session.get(FinancePlan, pilot.id)
     if plan is None:
-        raise ValueError("set the finance plan (currency, discount rate, horizon) first")
+        raise ValueError(gettext("set the finance plan (currency, discount rate, horizon) first"))
     return plan
 
 
@@ -471,12 +510,14 @@ def programme_named(name: str, except_id: int | None = None) -> Programme | None
 def _set_programme(programme: Programme, name: str, roi: float, description: str) -> None:
     name = name.strip()
     if not name:
-        raise ValueError("give the programme a name")
+        raise ValueError(gettext("give the programme a name"))
     if programme_named(name, programme.id) is not None:
-        raise ValueError(f"a programme called '{name}' exists already")
+        raise ValueError(gettext("a programme called '%(name)s' exists already", name=name))
     # A programme can lose at most what it cost: an ROI below −100% is a typing error.
     if not (math.isfinite(roi) and roi >= -1):
-        raise ValueError("the stated ROI must be a number of −100% or more")
+        raise ValueError(
+            gettext("the stated ROI must be a number of %(least)s or more", least=figure("−100%"))
+        )
     programme.name, programme.roi, programme.description = name, roi, description.strip()
 
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from testbed.auth.access import requires
 from testbed.extensions import db
-from testbed.finance import comparison, poor_service, services
+from testbed.finance import comparison, labels, poor_service, services
 from testbed.finance.export import (
     PILOT_HEADER,
     PORTFOLIO_HEADER,
@@ -42,8 +44,12 @@ from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 
 blueprint = Blueprint("finance", __name__)
+# Stored values and the returns' notes in the reader's language, on every page that shows
+# finance's figures (the reports' too).
+blueprint.add_app_template_filter(labels.named, "finance_name")
+blueprint.add_app_template_filter(labels.returns_note, "returns_note")
 
-CONFLICT = "Someone else changed this pilot since you opened the page; reload and try again."
+CONFLICT = _l("Someone else changed this pilot since you opened the page; reload and try again.")
 
 
 @blueprint.get("/finance")
@@ -107,8 +113,8 @@ def edit_plan(slug: str):
             **_editor(),
         )
 
-    title = "Change the finance plan" if plan else "Start the financial case"
-    return _pilot_edit(pilot, form, save, "The finance plan is saved.", title=title)
+    title = gettext("Change the finance plan") if plan else gettext("Start the financial case")
+    return _pilot_edit(pilot, form, save, gettext("The finance plan is saved."), title=title)
 
 
 @blueprint.route("/pilots/<slug>/finance/costs/new", methods=["GET", "POST"])
@@ -122,7 +128,9 @@ def add_cost(slug: str):
     def save():
         services.add_cost(pilot, **_cost_fields(form), **_editor())
 
-    return _pilot_edit(pilot, form, save, "The cost is added.", title="Add a cost")
+    return _pilot_edit(
+        pilot, form, save, gettext("The cost is added."), title=gettext("Add a cost")
+    )
 
 
 @blueprint.route("/pilots/<slug>/finance/costs/<int:cost_id>", methods=["GET", "POST"])
@@ -139,7 +147,12 @@ def edit_cost(slug: str, cost_id: int):
 
     delete = url_for("finance.delete_cost", slug=slug, cost_id=cost_id)
     return _pilot_edit(
-        pilot, form, save, "The cost is saved.", title="Change a cost", delete_url=delete
+        pilot,
+        form,
+        save,
+        gettext("The cost is saved."),
+        title=gettext("Change a cost"),
+        delete_url=delete,
     )
 
 
@@ -153,7 +166,12 @@ def delete_cost(slug: str, cost_id: int):
         services.delete_cost(cost, **_editor())
 
     return _pilot_edit(
-        pilot, DeleteForm(), delete, "The cost is deleted.", title="Delete a cost", deleting=True
+        pilot,
+        DeleteForm(),
+        delete,
+        gettext("The cost is deleted."),
+        title=gettext("Delete a cost"),
+        deleting=True,
     )
 
 
@@ -178,7 +196,13 @@ def add_benefit(slug: str):
     def save():
         services.add_benefit(pilot, **_benefit_fields(form), **_editor())
 
-    return _pilot_edit(pilot, form, save, "The benefit line is added.", title="Add a benefit line")
+    return _pilot_edit(
+        pilot,
+        form,
+        save,
+        gettext("The benefit line is added."),
+        title=gettext("Add a benefit line"),
+    )
 
 
 @blueprint.route("/pilots/<slug>/finance/benefits/<int:benefit_id>", methods=["GET", "POST"])
@@ -199,8 +223,8 @@ def edit_benefit(slug: str, benefit_id: int):
         pilot,
         form,
         save,
-        "The benefit line is saved.",
-        title="Change a benefit line",
+        gettext("The benefit line is saved."),
+        title=gettext("Change a benefit line"),
         delete_url=delete,
     )
 
@@ -218,8 +242,8 @@ def delete_benefit(slug: str, benefit_id: int):
         pilot,
         DeleteForm(),
         delete,
-        "The benefit line is deleted.",
-        title="Delete a benefit line",
+        gettext("The benefit line is deleted."),
+        title=gettext("Delete a benefit line"),
         deleting=True,
     )
 
@@ -246,7 +270,11 @@ def add_claim(slug: str):
         services.add_claim(pilot, **_claim_fields(form), **_editor())
 
     return _pilot_edit(
-        pilot, form, save, "The claim is added.", title="Claim a cut in the cost of poor service"
+        pilot,
+        form,
+        save,
+        gettext("The claim is added."),
+        title=gettext("Claim a cut in the cost of poor service"),
     )
 
 
@@ -267,7 +295,12 @@ def edit_claim(slug: str, claim_id: int):
 
     delete = url_for("finance.delete_claim", slug=slug, claim_id=claim_id)
     return _pilot_edit(
-        pilot, form, save, "The claim is saved.", title="Change a claim", delete_url=delete
+        pilot,
+        form,
+        save,
+        gettext("The claim is saved."),
+        title=gettext("Change a claim"),
+        delete_url=delete,
     )
 
 
@@ -281,7 +314,12 @@ def delete_claim(slug: str, claim_id: int):
         services.delete_claim(claim, **_editor())
 
     return _pilot_edit(
-        pilot, DeleteForm(), delete, "The claim is deleted.", title="Delete a claim", deleting=True
+        pilot,
+        DeleteForm(),
+        delete,
+        gettext("The claim is deleted."),
+        title=gettext("Delete a claim"),
+        deleting=True,
     )
 
 
@@ -324,7 +362,7 @@ def _pilot_edit(pilot: Pilot, form, change: Callable[[], None], done: str, **pag
 
 def _edit_page(pilot: Pilot, form, conflict: bool = False, **page) -> str:
     return render_template(
-        "finance/edit.html", pilot=pilot, form=form, conflict=conflict and CONFLICT, **page
+        "finance/edit.html", pilot=pilot, form=form, conflict=conflict and str(CONFLICT), **page
     )
 
 
@@ -358,7 +396,7 @@ def programmes():
             form, lambda: services.add_programme(**_programme_fields(form), **_editor())
         )
         if saved:
-            flash(f"The programme “{form.name.data}” is added.", "success")
+            flash(gettext("The programme “%(name)s” is added.", name=form.name.data), "success")
             return redirect(url_for("finance.programmes"))
     status = 422 if form.is_submitted() else 200
     page = render_template(
@@ -380,7 +418,7 @@ def edit_programme(programme_id: int):
             services.update_programme(programme, **_programme_fields(form), **_editor())
 
         if _save_programme(form, save):
-            flash(f"The programme “{form.name.data}” is saved.", "success")
+            flash(gettext("The programme “%(name)s” is saved.", name=form.name.data), "success")
             return redirect(url_for("finance.programmes"))
     status = 422 if form.is_submitted() else 200
     page = render_template(
@@ -398,7 +436,7 @@ def delete_programme(programme_id: int):
     name = programme.name
     services.delete_programme(programme, **_editor())
     db.session.commit()
-    flash(f"The programme “{name}” is deleted.", "success")
+    flash(gettext("The programme “%(name)s” is deleted.", name=name), "success")
     return redirect(url_for("finance.programmes"))
 
 
@@ -422,7 +460,7 @@ def _save_programme(form: ProgrammeForm, change: Callable[[], None]) -> bool:
     except IntegrityError:
         # Another person saved the same name between the check and the commit.
         db.session.rollback()
-        form.name.errors.append("A programme of this name exists already.")
+        form.name.errors.append(gettext("A programme of this name exists already."))
         return False
     return True
 
@@ -449,7 +487,7 @@ def add_poor_service_line():
     if form.validate_on_submit():
         saved = _save_line(form, lambda: poor_service.add_line(**form.fields(), **_editor()))
         if saved:
-            flash(f"The line “{form.name.data}” is added.", "success")
+            flash(gettext("The line “%(name)s” is added.", name=form.name.data), "success")
             return redirect(url_for("finance.poor_service_page"))
     status = 422 if form.is_submitted() else 200
     return render_template("finance/poor_service_line.html", form=form, line=None), status
@@ -466,7 +504,7 @@ def edit_poor_service_line(line_id: int):
             poor_service.update_line(line, **form.fields(), **_editor())
 
         if _save_line(form, save):
-            flash(f"The line “{form.name.data}” is saved.", "success")
+            flash(gettext("The line “%(name)s” is saved.", name=form.name.data), "success")
             return redirect(url_for("finance.poor_service_page"))
     status = 422 if form.is_submitted() else 200
     page = render_template(
@@ -493,7 +531,7 @@ def delete_poor_service_line(line_id: int):
         db.session.rollback()
         flash(f"{str(error)[0].upper()}{str(error)[1:]}.", "error")
         return redirect(url_for("finance.edit_poor_service_line", line_id=line_id))
-    flash(f"The line “{name}” is deleted.", "success")
+    flash(gettext("The line “%(name)s” is deleted.", name=name), "success")
     return redirect(url_for("finance.poor_service_page"))
 
 
@@ -509,6 +547,6 @@ def _save_line(form: PoorServiceLineForm, change: Callable[[], None]) -> bool:
     except IntegrityError:
         # Another person saved the same key between the check and the commit.
         db.session.rollback()
-        form.key.errors.append("A line with this key exists already.")
+        form.key.errors.append(gettext("A line with this key exists already."))
         return False
     return True

@@ -2,7 +2,8 @@
 
 The summary must read like the results and finance pages it is taken from, so
 the functions are theirs; gathering them here gives the report templates one
-object to call, where a locale's formats can later be plugged in.
+object to call. Each writes its figures the reader's way (testbed.i18n.figure), so
+the summary and its PDF are in the language of the request.
 """
 
 from __future__ import annotations

@@ -8,6 +8,10 @@ spreadsheet could take for a formula (testbed.finance.export.reads_as_formula,
 the rule of the CSV downloads) is also marked with Excel's quote prefix, which
 keeps it text when someone edits the cell. Unlike the CSV, the text itself is
 kept exactly as typed: the cell's type, not a leading quote, makes it safe.
+
+Sheet names, headings, notes and the names of stored values are in the reader's language
+(a workbook is made during a request); number formats stay Excel's, which the spreadsheet
+shows in its own locale.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -26,6 +32,8 @@ from openpyxl.utils import get_column_letter
 
 from testbed.finance import comparison
 from testbed.finance.export import reads_as_formula
+from testbed.finance.labels import guardrails_text, named, returns_note
+from testbed.i18n import figure
 from testbed.pilots.models import Pilot
 from testbed.results import charts
 from testbed.results.decision import RECOMMENDATIONS
@@ -45,7 +53,7 @@ BOLD = Font(bold=True)
 
 @dataclass(frozen=True)
 class Column:
-    title: str
+    title: str  # or a lazy string: written in the language of the request
     width: float
     number_format: str | None = None
 
@@ -74,7 +82,7 @@ def add_sheet(book: Workbook, title: str, columns: list[Column], rows: list[list
     A cell of a row may be a ``(value, number_format)`` pair where its format
     depends on the row (a metric's kind, a plan's currency).
     """
-    sheet = book.create_sheet(title)
+    sheet = book.create_sheet(str(title))
     for number, column in enumerate(columns, start=1):
         write(sheet.cell(row=1, column=number), column.title).font = BOLD
         sheet.column_dimensions[get_column_letter(number)].width = column.width
@@ -139,53 +147,52 @@ def pilot_workbook(pilot: Pilot, with_returns: bool) -> bytes:
 
 def summary_sheet(book: Workbook, pilot: Pilot, report: dict) -> None:
     decision = report["decision"]
-    guardrails = charts.guardrail_status(report)
-    named = ", ".join(guardrails.get(guardrails["state"], []))
     label, asks = RECOMMENDATIONS[decision["recommendation"]]
     rows = [
-        ["Pilot", pilot.name],
-        ["Slug", pilot.slug],
-        ["Partner", pilot.partner.name],
-        ["Status", pilot.status],
-        ["Start date", pilot.start_date],
-        ["Figures of pilot version", (pilot.version, WHOLE)],
-        ["Made on", date.today()],
-        ["Decision", label],
-        ["Rule", decision["rule"]],
-        ["What it asks", asks],
-        ["Guardrails", f"{guardrails['state']}: {named}" if named else guardrails["state"]],
-        ["Correction for several tests", CORRECTIONS.get(report["correction"])],
+        [gettext("Pilot"), pilot.name],
+        [gettext("Slug"), pilot.slug],
+        [gettext("Partner"), pilot.partner.name],
+        [gettext("Status"), named(pilot.status, "status")],
+        [gettext("Start date"), pilot.start_date],
+        [gettext("Figures of pilot version"), (pilot.version, WHOLE)],
+        [gettext("Made on"), date.today()],
+        [gettext("Decision"), label],
+        [gettext("Rule"), decision["rule"]],
+        [gettext("What it asks"), asks],
+        [gettext("Guardrails"), guardrails_text(charts.guardrail_status(report))],
+        [gettext("Correction for several tests"), CORRECTIONS.get(report["correction"])],
     ]
-    add_sheet(book, "Summary", [Column("Item", 28), Column("Value", 90)], rows)
+    columns = [Column(_l("Item"), 28), Column(_l("Value"), 90)]
+    add_sheet(book, gettext("Summary"), columns, rows)
 
 
 HYPOTHESIS_COLUMNS = [
-    Column("Key", 8),
-    Column("Role", 11),
-    Column("Registration", 14),
-    Column("Statement", 50),
-    Column("Metric", 28),
-    Column("Kind", 11),
-    Column("Unit", 12),
-    Column("Better when", 12),
-    Column("Design", 26),
-    Column("Method", 22),
-    Column("Verdict", 26),
-    Column("Verdict sentence", 70),
-    Column("Change", 12),
-    Column("Change low", 12),
-    Column("Change high", 12),
-    Column("Interval level", 10, PERCENT),
-    Column("Relative change", 12, PERCENT),
-    Column("Relative low", 12, PERCENT),
-    Column("Relative high", 12, PERCENT),
-    Column("p", 10, P_VALUE),
-    Column("p adjusted", 10, P_VALUE),
-    Column("Chance to beat baseline", 12, PERCENT),
-    Column("n baseline", 11, WHOLE),
-    Column("n pilot", 11, WHOLE),
-    Column("Baseline mean or share", 14),
-    Column("Pilot mean or share", 14),
+    Column(_l("Key"), 8),
+    Column(_l("Role"), 11),
+    Column(_l("Registration"), 14),
+    Column(_l("Statement"), 50),
+    Column(_l("Metric"), 28),
+    Column(_l("Kind"), 11),
+    Column(_l("Unit"), 12),
+    Column(_l("Better when"), 12),
+    Column(_l("Design"), 26),
+    Column(_l("Method"), 22),
+    Column(_l("Verdict"), 26),
+    Column(_l("Verdict sentence"), 70),
+    Column(_l("Change"), 12),
+    Column(_l("Change low"), 12),
+    Column(_l("Change high"), 12),
+    Column(_l("Interval level"), 10, PERCENT),
+    Column(_l("Relative change"), 12, PERCENT),
+    Column(_l("Relative low"), 12, PERCENT),
+    Column(_l("Relative high"), 12, PERCENT),
+    Column(_l("p"), 10, P_VALUE),
+    Column(_l("p adjusted"), 10, P_VALUE),
+    Column(_l("Chance to beat baseline"), 12, PERCENT),
+    Column(_l("n baseline"), 11, WHOLE),
+    Column(_l("n pilot"), 11, WHOLE),
+    Column(_l("Baseline mean or share"), 14),
+    Column(_l("Pilot mean or share"), 14),
 ]
 
 
@@ -200,13 +207,13 @@ def hypotheses_sheet(book: Workbook, cards: list) -> None:
         rows.append(
             [
                 r["hypothesis"],
-                r["role"],
-                r["registration"],
+                named(r["role"], "role"),
+                named(r["registration"], "registration"),
                 r["statement"],
                 m.name,
-                m.kind,
-                "share" if m.kind == "proportion" else m.unit,
-                "higher" if m.direction == "increase" else "lower",
+                named(m.kind, "metric_kind"),
+                gettext("share") if m.kind == "proportion" else m.unit,
+                gettext("higher") if m.direction == "increase" else gettext("lower"),
                 DESIGNS.get(r["design"], r["design"]),
                 METHODS.get(r["method"], r["method"]),
                 card.outcome.label,
@@ -227,23 +234,23 @@ def hypotheses_sheet(book: Workbook, cards: list) -> None:
                 (r["pilot"]["mean"], level),
             ]
         )
-    add_sheet(book, "Hypotheses", HYPOTHESIS_COLUMNS, rows)
+    add_sheet(book, gettext("Hypotheses"), HYPOTHESIS_COLUMNS, rows)
 
 
 def guardrails_sheet(book: Workbook, cards: list) -> None:
     """Each guardrail's state, change, interval and margin (non-inferiority)."""
     columns = [
-        Column("Key", 8),
-        Column("Statement", 50),
-        Column("Metric", 28),
-        Column("Unit", 12),
-        Column("State", 28),
-        Column("Change", 12),
-        Column("Change low", 12),
-        Column("Change high", 12),
-        Column("Interval level", 10, PERCENT),
-        Column("Margin (may be worse by at most)", 16),
-        Column("p (non-inferiority)", 12, P_VALUE),
+        Column(_l("Key"), 8),
+        Column(_l("Statement"), 50),
+        Column(_l("Metric"), 28),
+        Column(_l("Unit"), 12),
+        Column(_l("State"), 28),
+        Column(_l("Change"), 12),
+        Column(_l("Change low"), 12),
+        Column(_l("Change high"), 12),
+        Column(_l("Interval level"), 10, PERCENT),
+        Column(_l("Margin (may be worse by at most)"), 16),
+        Column(_l("p (non-inferiority)"), 12, P_VALUE),
     ]
     rows = []
     for card in cards:
@@ -255,7 +262,7 @@ def guardrails_sheet(book: Workbook, cards: list) -> None:
                 r["hypothesis"],
                 r["statement"],
                 m.name,
-                "share" if m.kind == "proportion" else m.unit,
+                gettext("share") if m.kind == "proportion" else m.unit,
                 card.outcome.label,
                 (absolute.get("estimate"), change),
                 (absolute.get("ci_low"), change),
@@ -265,14 +272,19 @@ def guardrails_sheet(book: Workbook, cards: list) -> None:
                 r["p_value"],
             ]
         )
-    add_sheet(book, "Guardrails", columns, rows)
+    add_sheet(book, gettext("Guardrails"), columns, rows)
 
 
 def returns_sheets(book: Workbook, case: dict) -> None:
     """Returns, programmes, benefit lines, costs and cash flows: finance's page, table by table."""
     plan, returns = case["plan"], case.get("returns")
     if plan is None:
-        add_sheet(book, "Returns", [Column("Note", 60)], [["No financial case yet."]])
+        add_sheet(
+            book,
+            gettext("Returns"),
+            [Column(_l("Note"), 60)],
+            [[gettext("No financial case yet.")]],
+        )
         return
     cash = money(plan.currency)
     returns_sheet(book, plan, returns, cash)
@@ -283,11 +295,11 @@ def returns_sheets(book: Workbook, case: dict) -> None:
 
 
 def returns_sheet(book: Workbook, plan, returns: dict | None, cash: str) -> None:
-    columns = [Column("Measure", 30), Column("Estimate", 16), Column("Low", 16)]
-    columns += [Column("High", 16), Column("Meaning", 60)]
+    columns = [Column(_l("Measure"), 30), Column(_l("Estimate"), 16), Column(_l("Low"), 16)]
+    columns += [Column(_l("High"), 16), Column(_l("Meaning"), 60)]
     if not returns or returns["error"]:
-        note = returns["error"] if returns else "no returns"
-        add_sheet(book, "Returns", columns, [["Returns", None, None, None, note]])
+        note = returns_note(returns["error"]) if returns else gettext("no returns")
+        add_sheet(book, gettext("Returns"), columns, [[gettext("Returns"), None, None, None, note]])
         return
     payback = returns["payback_years"] or {}
 
@@ -299,67 +311,98 @@ def returns_sheet(book: Workbook, plan, returns: dict | None, cash: str) -> None
             meaning,
         ]
 
-    horizon = f"{plan.horizon_years} years"
+    draws = gettext("share of 20 000 draws of the measured effects")
     rows = [
-        line("ROI", returns["roi"], PERCENT, f"(benefit − cost) / cost over {horizon}"),
-        line("NPV", returns["npv"], cash, f"discounted at {plan.discount_rate:.2%} a year"),
-        line("IRR", {"estimate": returns["irr"]}, PERCENT, "the rate at which the NPV is zero"),
-        line("Yearly benefit", returns["annual_benefit"], cash, "all benefit lines together"),
-        line("Payback", payback, YEARS, "years until the cumulative net cash flow turns positive"),
         line(
-            "Chance the ROI is positive",
+            gettext("ROI"),
+            returns["roi"],
+            PERCENT,
+            ngettext(
+                "(benefit − cost) / cost over %(num)d years",
+                "(benefit − cost) / cost over %(num)d years",
+                plan.horizon_years,
+            ),
+        ),
+        line(
+            gettext("NPV"),
+            returns["npv"],
+            cash,
+            gettext("discounted at %(rate)s a year", rate=figure(f"{plan.discount_rate:.2%}")),
+        ),
+        line(
+            gettext("IRR"),
+            {"estimate": returns["irr"]},
+            PERCENT,
+            gettext("the rate at which the NPV is zero"),
+        ),
+        line(
+            gettext("Yearly benefit"),
+            returns["annual_benefit"],
+            cash,
+            gettext("all benefit lines together"),
+        ),
+        line(
+            gettext("Payback"),
+            payback,
+            YEARS,
+            gettext("years until the cumulative net cash flow turns positive"),
+        ),
+        line(
+            gettext("Chance the ROI is positive"),
             {"estimate": returns["probability_roi_positive"]},
             PERCENT,
-            "share of 20 000 draws of the measured effects",
+            draws,
         ),
         line(
-            "Chance the NPV is positive",
+            gettext("Chance the NPV is positive"),
             {"estimate": returns["probability_npv_positive"]},
             PERCENT,
-            "share of 20 000 draws of the measured effects",
+            draws,
         ),
     ]
-    add_sheet(book, "Returns", columns, rows)
+    add_sheet(book, gettext("Returns"), columns, rows)
 
 
 def programmes_sheet(book: Workbook, ladder: list[dict]) -> None:
     columns = [
-        Column("Programme", 40),
-        Column("Kind", 11),
-        Column("ROI", 10, PERCENT),
-        Column("Chance the pilot beats it", 14, PERCENT),
-        Column("Inside the pilot's interval", 14),
-        Column("Description", 60),
+        Column(_l("Programme"), 40),
+        Column(_l("Kind"), 11),
+        Column(_l("ROI"), 10, PERCENT),
+        Column(_l("Chance the pilot beats it"), 14, PERCENT),
+        Column(_l("Inside the pilot's interval"), 14),
+        Column(_l("Description"), 60),
     ]
     rows = [
         [
-            row["name"],
-            row["kind"],
+            gettext("This pilot") if row["kind"] == "pilot" else row["name"],
+            named(row["kind"], "ladder_kind"),
             row["roi"],
             row.get("probability"),
-            ("yes" if row["within"] else "no") if row["kind"] == "programme" else None,
+            (gettext("yes") if row["within"] else gettext("no"))
+            if row["kind"] == "programme"
+            else None,
             row.get("description"),
         ]
         for row in ladder
     ]
-    add_sheet(book, "Programmes", columns, rows)
+    add_sheet(book, gettext("Programmes"), columns, rows)
 
 
 def benefits_sheet(
     book: Workbook, lines: list[dict], claims: list[dict], returns, plan, cash: str
 ) -> None:
     columns = [
-        Column("Metric", 28),
-        Column("Effect from", 11),
-        Column("Effect used", 12),
-        Column("Effect low", 12),
-        Column("Effect high", 12),
-        Column("Value per unit", 14, "#,##0.00"),
-        Column("Volume a year", 14, WHOLE),
-        Column("Yearly benefit", 16, cash),
-        Column("Yearly benefit low", 16, cash),
-        Column("Yearly benefit high", 16, cash),
-        Column("Description", 50),
+        Column(_l("Metric"), 28),
+        Column(_l("Effect from"), 11),
+        Column(_l("Effect used"), 12),
+        Column(_l("Effect low"), 12),
+        Column(_l("Effect high"), 12),
+        Column(_l("Value per unit"), 14, "#,##0.00"),
+        Column(_l("Volume a year"), 14, WHOLE),
+        Column(_l("Yearly benefit"), 16, cash),
+        Column(_l("Yearly benefit low"), 16, cash),
+        Column(_l("Yearly benefit high"), 16, cash),
+        Column(_l("Description"), 50),
     ]
     rows = []
     for line in lines:
@@ -369,7 +412,7 @@ def benefits_sheet(
         rows.append(
             [
                 line["metric"].name,
-                result["hypothesis"] if result else "no measured effect yet",
+                result["hypothesis"] if result else gettext("no measured effect yet"),
                 *((effect.get(k), change) for k in ("estimate", "ci_low", "ci_high")),
                 benefit.value_per_unit,
                 benefit.volume_per_year,
@@ -383,9 +426,16 @@ def benefits_sheet(
     total = (returns or {}).get("annual_benefit") if returns and not returns["error"] else None
     if total:
         # The interval of a sum is not the sum of intervals: it comes from the draws.
-        rows.append(["Total", *[None] * 6, total["estimate"], total["ci_low"], total["ci_high"]])
-        rows[-1].append(f"in {plan.currency} a year; the interval comes from the joint draws")
-    sheet = add_sheet(book, "Benefits", columns, rows)
+        rows.append(
+            [gettext("Total"), *[None] * 6, total["estimate"], total["ci_low"], total["ci_high"]]
+        )
+        rows[-1].append(
+            gettext(
+                "in %(currency)s a year; the interval comes from the joint draws",
+                currency=plan.currency,
+            )
+        )
+    sheet = add_sheet(book, gettext("Benefits"), columns, rows)
     if total:
         mark_totals(sheet)
 
@@ -395,54 +445,60 @@ def claim_cells(row: dict) -> list:
     the volume the roll-out reaches."""
     line, result, yearly = row["line"], row["result"], row["yearly"] or {}
     relative = (result or {}).get("relative") or {}
+    source = gettext(
+        "cost of poor service: %(line)s, %(segment)s", line=line.key, segment=line.segment
+    )
     return [
-        f"{row['metric'].name}: cut in {line.name}",
-        result["hypothesis"] if result else "no measured effect yet",
+        gettext("%(metric)s: cut in %(line)s", metric=row["metric"].name, line=line.name),
+        result["hypothesis"] if result else gettext("no measured effect yet"),
         *((relative.get(k), PERCENT) for k in ("estimate", "ci_low", "ci_high")),
         line.unit_cost,
         line.volume * row["claim"].share,
         *(yearly.get(k) for k in ("estimate", "ci_low", "ci_high")),
-        f"cost of poor service: {line.key}, {line.segment}; {row['claim'].description or ''}".strip(
-            "; "
-        ),
+        f"{source}; {row['claim'].description or ''}".strip("; "),
     ]
 
 
 def costs_sheet(book: Workbook, costs: list, cash: str) -> None:
     columns = [
-        Column("Item", 40),
-        Column("When", 12),
-        Column("From year", 10, WHOLE),
-        Column("Amount", 16, cash),
+        Column(_l("Item"), 40),
+        Column(_l("When"), 12),
+        Column(_l("From year"), 10, WHOLE),
+        Column(_l("Amount"), 16, cash),
     ]
     rows = [
-        [cost.item, "every year" if cost.recurring else "once", cost.year, cost.amount]
+        [
+            cost.item,
+            gettext("every year") if cost.recurring else gettext("once"),
+            cost.year,
+            cost.amount,
+        ]
         for cost in costs
     ]
-    add_sheet(book, "Costs", columns, rows)
+    add_sheet(book, gettext("Costs"), columns, rows)
 
 
 def cash_flows_sheet(book: Workbook, years: list[dict], cash: str) -> None:
     columns = [
-        Column("Year", 8, WHOLE),
-        Column("Costs", 16, cash),
-        Column("Benefit", 16, cash),
-        Column("Net cash flow", 16, cash),
-        Column("Cumulative", 16, cash),
+        Column(_l("Year"), 8, WHOLE),
+        Column(_l("Costs"), 16, cash),
+        Column(_l("Benefit"), 16, cash),
+        Column(_l("Net cash flow"), 16, cash),
+        Column(_l("Cumulative"), 16, cash),
     ]
     rows = [[y["year"], y["cost"], y["benefit"], y["net"], y["cumulative"]] for y in years]
     if years:
         known = all(y["net"] is not None for y in years)
         rows.append(
             [
-                "Total",
+                gettext("Total"),
                 sum(y["cost"] for y in years),
                 sum(y["benefit"] for y in years) if known else None,
                 sum(y["net"] for y in years) if known else None,
                 None,
             ]
         )
-    sheet = add_sheet(book, "Cash flows", columns, rows)
+    sheet = add_sheet(book, gettext("Cash flows"), columns, rows)
     if years:
         mark_totals(sheet)
 
@@ -455,33 +511,37 @@ def portfolio_workbook(portfolio: dict) -> bytes:
     book = Workbook()
     book.remove(book.active)
     columns = [
-        Column("Pilot", 32),
-        Column("Slug", 24),
-        Column("Status", 11),
-        Column("Decision", 22),
-        Column("Guardrails", 30),
-        Column("Currency", 9),
-        Column("ROI", 10, PERCENT),
-        Column("ROI low", 10, PERCENT),
-        Column("ROI high", 10, PERCENT),
-        Column("NPV", 16),
-        Column("NPV low", 16),
-        Column("NPV high", 16),
-        Column("Payback years", 10, YEARS),
-        Column("Chance the ROI is positive", 12, PERCENT),
-        Column("Best programme beaten (chance ≥ 80%)", 32),
-        Column("Its stated ROI", 10, PERCENT),
-        Column("Chance of beating it", 12, PERCENT),
-        Column("Decision rule", 70),
-        Column("Note", 40),
+        Column(_l("Pilot"), 32),
+        Column(_l("Slug"), 24),
+        Column(_l("Status"), 11),
+        Column(_l("Decision"), 22),
+        Column(_l("Guardrails"), 30),
+        Column(_l("Currency"), 9),
+        Column(_l("ROI"), 10, PERCENT),
+        Column(_l("ROI low"), 10, PERCENT),
+        Column(_l("ROI high"), 10, PERCENT),
+        Column(_l("NPV"), 16),
+        Column(_l("NPV low"), 16),
+        Column(_l("NPV high"), 16),
+        Column(_l("Payback years"), 10, YEARS),
+        Column(_l("Chance the ROI is positive"), 12, PERCENT),
+        Column(_l("Best programme beaten (chance ≥ 80%)"), 32),
+        Column(_l("Its stated ROI"), 10, PERCENT),
+        Column(_l("Chance of beating it"), 12, PERCENT),
+        Column(_l("Decision rule"), 70),
+        Column(_l("Note"), 40),
     ]
     rows = [portfolio_row(row) for row in portfolio["rows"]]
-    add_sheet(book, "Portfolio", columns, rows)
+    add_sheet(book, gettext("Portfolio"), columns, rows)
     programmes = [[p.name, p.roi, p.description] for p in portfolio["programmes"]]
     add_sheet(
         book,
-        "Programmes",
-        [Column("Programme", 40), Column("Stated ROI", 10, PERCENT), Column("Description", 60)],
+        gettext("Programmes"),
+        [
+            Column(_l("Programme"), 40),
+            Column(_l("Stated ROI"), 10, PERCENT),
+            Column(_l("Description"), 60),
+        ],
         programmes,
     )
     return save(book)
@@ -489,18 +549,17 @@ def portfolio_workbook(portfolio: dict) -> bytes:
 
 def portfolio_row(row: dict) -> list:
     pilot, returns, beaten, standing = row["pilot"], row["returns"], row["beaten"], row["standing"]
-    decision, guardrails = standing["decision"], standing["guardrails"]
-    named = ", ".join(guardrails.get(guardrails["state"], []))
+    decision = standing["decision"]
     start = [
         pilot.name,
         pilot.slug,
-        pilot.status,
+        named(pilot.status, "status"),
         RECOMMENDATIONS[decision["recommendation"]][0],
-        f"{guardrails['state']}: {named}" if named else guardrails["state"],
+        guardrails_text(standing["guardrails"]),
         returns["currency"] if returns else None,
     ]
     if not returns or returns["error"]:
-        note = returns["error"] if returns else "no finance plan"
+        note = returns_note(returns["error"]) if returns else gettext("no finance plan")
         return [*start, *[None] * 11, decision["rule"], note]
     cash = money(returns["currency"])
     payback = returns["payback_years"] or {}
@@ -514,5 +573,5 @@ def portfolio_row(row: dict) -> list:
         beaten["roi"] if beaten else None,
         beaten["probability"] if beaten else None,
         decision["rule"],
-        "; ".join(returns["notes"]),
+        "; ".join(returns_note(note) for note in returns["notes"]),
     ]
