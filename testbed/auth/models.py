@@ -27,6 +27,7 @@ ROLE_NAMES = {
 def role_name(role: str) -> str:
     return str(ROLE_NAMES.get(role, role))
 
+
 # scrypt with N = 2**16 is memory-hard enough for OWASP ASVS level 2.
 PASSWORD_METHOD = "scrypt:65536:8:1"  # noqa: S105  (a hash method, not a secret)
 

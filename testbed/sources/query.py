@@ -197,7 +197,7 @@ def check_columns(names: list[str]) -> list[str]:
                 "the query returns the wrong columns: %(problems)s (it returned %(returned)s; "
                 "allowed: %(allowed)s)",
                 problems="; ".join(problems),
-                returned=", ".join(names) or gettext("none"),
+                returned=", ".join(names) or gettext("no column"),
                 allowed=", ".join(ALLOWED_COLUMNS),
             )
         )
