@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext
+
 from testbed.files.errors import LoadError, not_utf8
 from testbed.pilots.models import (
     DESIGNS,
@@ -545,30 +547,40 @@ def hypothesis_problems(hypothesis: dict, metrics: Collection[str]) -> Iterator[
     """Yield (field, message) for each rule the hypothesis breaks, most basic first.
 
     ``hypothesis`` holds metric and predictor as keys; ``metrics`` is every
-    metric key the pilot knows. The pilot form and the loader share these rules.
+    metric key the pilot knows. The pilot form and the loader share these rules (the
+    messages are in the form's reader's language, in English on the command line).
     """
     if hypothesis["metric"] not in metrics:
-        yield "metric", f"unknown metric '{hypothesis['metric']}'"
+        yield "metric", gettext("unknown metric '%(key)s'", key=hypothesis["metric"])
     predictor = hypothesis.get("predictor")
     if hypothesis["design"] == "threshold" and predictor is None:
-        yield "design", "a threshold design needs a predictor: the metric on the x axis"
+        yield (
+            "design",
+            gettext("a threshold design needs a predictor: the metric on the x axis"),
+        )
     if predictor is not None and predictor not in metrics:
-        yield "predictor", f"unknown metric '{predictor}'"
+        yield "predictor", gettext("unknown metric '%(key)s'", key=predictor)
     if hypothesis["design"] in ROW_DESIGNS and hypothesis["method"] != "fixed":
         yield (
             "method",
-            f"the {hypothesis['design']} design has a fixed "
-            "test only; sequential and bayesian fit concurrent and pre_post",
+            gettext(
+                "the %(design)s design has a fixed test only; sequential and bayesian fit "
+                "concurrent and pre_post",
+                design=hypothesis["design"],
+            ),
         )
     if hypothesis["role"] == "guardrail" and hypothesis["design"] in ROW_DESIGNS:
-        yield "design", "a guardrail compares two groups: use the concurrent or pre_post design"
+        yield (
+            "design",
+            gettext("a guardrail compares two groups: use the concurrent or pre_post design"),
+        )
     planned = hypothesis.get("planned_sample_size")
     if planned is not None and planned < 1:
-        yield "planned_sample_size", "must be at least 1"
+        yield "planned_sample_size", gettext("must be at least 1")
     if hypothesis["role"] == "guardrail" and (hypothesis.get("minimum_effect") or 0) < 0:
         yield (
             "minimum_effect",
-            "a guardrail's minimum_effect is its margin and must not be negative",
+            gettext("a guardrail's minimum_effect is its margin and must not be negative"),
         )
 
 

@@ -1,10 +1,18 @@
-"""The error every bad input in a pilot folder raises: what is wrong, and where."""
+"""The error every bad input in a pilot folder raises: what is wrong, and where.
+
+Its message is in the language of the request that found the problem (an upload, an API
+push), or English on the command line; it is kept as text, so it can be stored and
+compared whatever it was made of.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-NOT_UTF8 = "not UTF-8 text: save the file as UTF-8 (from a spreadsheet: 'CSV UTF-8')"
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+
+NOT_UTF8 = _l("not UTF-8 text: save the file as UTF-8 (from a spreadsheet: 'CSV UTF-8')")
 
 
 class LoadError(ValueError):
@@ -22,7 +30,7 @@ class LoadError(ValueError):
         self.line = line
         self.column = column
         self.field = field
-        self.message = message
+        self.message = str(message)
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -31,8 +39,14 @@ class LoadError(ValueError):
             place += f":{self.line}"
             if self.column is not None:
                 place += f":{self.column}"
-        field = f" ({self.field})" if self.field else ""
-        return f"{place}{field}: {self.message}"
+        if self.field:
+            return gettext(
+                "%(place)s (%(field)s): %(problem)s",
+                place=place,
+                field=self.field,
+                problem=self.message,
+            )
+        return gettext("%(place)s: %(problem)s", place=place, problem=self.message)
 
 
 def not_utf8(path, name: str | None = None) -> LoadError:

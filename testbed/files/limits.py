@@ -14,8 +14,10 @@ from __future__ import annotations
 import csv
 
 import numpy as np
+from flask_babel import gettext
 
 from testbed.files.errors import LoadError
+from testbed.i18n import figure
 
 # The observations format has 9 columns and the summaries format 6: room for a few
 # misspelt or repeated ones, each of which the header check then names.
@@ -42,20 +44,22 @@ def check_shape(data: bytes, name: str) -> None:
     kind, start, size = problem
     line = _line_of(data, start)
     if kind == "columns":
-        raise LoadError(
-            name,
-            f"line {line} has {size:,} columns; a file of this format has at most {MAX_COLUMNS}",
-            line,
-            MAX_COLUMNS + 1,
+        message = gettext(
+            "line %(line)s has %(count)s columns; a file of this format has at most %(most)s",
+            line=line,
+            count=figure(f"{size:,}"),
+            most=MAX_COLUMNS,
         )
+        raise LoadError(name, message, line, MAX_COLUMNS + 1)
     column = _column_of(data, start)
-    raise LoadError(
-        name,
-        f"line {line}, column {column}: a cell of {size:,} bytes; "
-        f"a cell holds at most {MAX_CELL_BYTES:,}",
-        line,
-        column,
+    message = gettext(
+        "line %(line)s, column %(column)s: a cell of %(size)s bytes; a cell holds at most %(most)s",
+        line=line,
+        column=column,
+        size=figure(f"{size:,}"),
+        most=figure(f"{MAX_CELL_BYTES:,}"),
     )
+    raise LoadError(name, message, line, column)
 
 
 class _Scan:

@@ -14,9 +14,11 @@ from itertools import accumulate, compress, islice
 from pathlib import Path
 
 import numpy as np
+from flask_babel import gettext
 
 from testbed.files import plain_csv
 from testbed.files.errors import LoadError, not_utf8
+from testbed.i18n import figure
 from testbed.pilots.models import Metric
 from testbed.store.codes import distinct_codes, spread
 from testbed.store.models import GROUPS, PERIODS
@@ -84,14 +86,18 @@ def header_problems(path, names: list[str], allowed: tuple, required: tuple) -> 
     problems = []
     for position, name in enumerate(names, start=1):
         if name not in allowed:
-            message = f"unknown column '{name}' (allowed: {', '.join(allowed)})"
+            message = gettext(
+                "unknown column '%(name)s' (allowed: %(allowed)s)",
+                name=name,
+                allowed=", ".join(allowed),
+            )
             problems.append(LoadError(path, message, 1, position, name))
         elif names.index(name) != position - 1:
-            message = f"the column '{name}' appears twice"
+            message = gettext("the column '%(name)s' appears twice", name=name)
             problems.append(LoadError(path, message, 1, position, name))
     for name in required:
         if name not in names:
-            message = f"the required column '{name}' is missing"
+            message = gettext("the required column '%(name)s' is missing", name=name)
             problems.append(LoadError(path, message, 1, None, name))
     return problems
 
@@ -200,7 +206,7 @@ def _next_chunk(
         rows, line_numbers = _next_rows(reader)
     except csv.Error as error:
         line = lines_before + reader.line_num
-        raise LoadError(path, f"not readable as CSV: {error}", line) from None
+        raise LoadError(path, _not_csv(error), line) from None
     if not rows:
         return None
     if lines_before:
@@ -425,8 +431,7 @@ def scan_observations(
 
 def _scan_row(path, line: int, row, header: Header, metrics, iterations):
     if len(row) != len(header.names):
-        message = f"expected {len(header.names)} fields, found {len(row)}"
-        return None, [LoadError(path, message, line)]
+        return None, [LoadError(path, _width_problem(row, header), line)]
     try:
         values = _observation(row, header, metrics, iterations)
     except CellError:
@@ -496,7 +501,7 @@ def _scan(path, lines: Iterable[str], columns, required, check) -> Iterator[tupl
             row = next(reader, None)
         except csv.Error as error:
             line = reader.line_num
-            yield line, None, [LoadError(path, f"not readable as CSV: {error}", line)]
+            yield line, None, [LoadError(path, _not_csv(error), line)]
             return
         if row is None:
             return
@@ -507,9 +512,7 @@ def _scan(path, lines: Iterable[str], columns, required, check) -> Iterator[tupl
 
 def _scan_summary_row(path, line: int, row, header: Header, metrics):
     if len(row) != len(header.names):
-        return None, [
-            LoadError(path, f"expected {len(header.names)} fields, found {len(row)}", line)
-        ]
+        return None, [LoadError(path, _width_problem(row, header), line)]
     try:
         return _summary_row(row, header, metrics), []
     except CellError as error:
@@ -521,14 +524,26 @@ def _first_row(path, reader) -> list[str]:
     try:
         return next(reader)
     except StopIteration:
-        raise LoadError(path, "the file is empty; it needs a header row", 1) from None
+        raise LoadError(path, gettext("the file is empty; it needs a header row"), 1) from None
     except csv.Error as error:
-        raise LoadError(path, f"not readable as CSV: {error}", 1) from None
+        raise LoadError(path, _not_csv(error), 1) from None
+
+
+def _not_csv(error: csv.Error) -> str:
+    return gettext("not readable as CSV: %(error)s", error=error)
 
 
 def _check_width(path, line: int, row: list[str], header: Header) -> None:
     if len(row) != len(header.names):
-        raise LoadError(path, f"expected {len(header.names)} fields, found {len(row)}", line)
+        raise LoadError(path, _width_problem(row, header), line)
+
+
+def _width_problem(row: list[str], header: Header) -> str:
+    return gettext(
+        "expected %(expected)s fields, found %(found)s",
+        expected=len(header.names),
+        found=len(row),
+    )
 
 
 def _append_observation(chunk: ObservationChunk, row, header: Header, metrics, iterations):
@@ -597,8 +612,11 @@ def _summary_row(row, header: Header, metrics) -> tuple:
     metric = _metric(header.cell(row, "metric"), metrics)
     if metric.kind == "ratio":
         raise CellError(
-            f"metric '{metric.key}' is a ratio; summaries cannot carry its "
-            "denominator, so give its observations instead",
+            gettext(
+                "metric '%(metric)s' is a ratio; summaries cannot carry its denominator, so "
+                "give its observations instead",
+                metric=metric.key,
+            ),
             "metric",
         )
     group = _choice(header.cell(row, "group"), GROUPS, "group")
@@ -606,20 +624,35 @@ def _summary_row(row, header: Header, metrics) -> tuple:
     n_text = header.cell(row, "n")
     digits = n_text.isascii() and n_text.isdigit() and len(n_text) <= len(str(MAX_N))
     if not digits or not 1 <= int(n_text) <= MAX_N:
-        raise CellError(f"'{n_text}' is not a whole number of observations (1 to {MAX_N:,})", "n")
+        message = gettext(
+            "'%(text)s' is not a whole number of observations (1 to %(most)s)",
+            text=n_text,
+            most=figure(f"{MAX_N:,}"),
+        )
+        raise CellError(message, "n")
     mean = _number(header.cell(row, "mean"), "mean")
     sd = _number(header.cell(row, "sd"), "sd")
     if sd < 0:
-        raise CellError(f"a standard deviation cannot be negative ({sd})", "sd")
+        message = gettext("a standard deviation cannot be negative (%(sd)s)", sd=figure(f"{sd}"))
+        raise CellError(message, "sd")
     if metric.kind == "proportion" and not 0 <= mean <= 1:
-        raise CellError(f"the mean of a proportion must lie between 0 and 1, got {mean}", "mean")
+        message = gettext(
+            "the mean of a proportion must lie between 0 and 1, got %(mean)s",
+            mean=figure(f"{mean}"),
+        )
+        raise CellError(message, "mean")
     return metric, group, period, int(n_text), mean, sd
 
 
 def _metric(key: str, metrics: dict[str, Metric]) -> Metric:
     metric = metrics.get(key)
     if metric is None:
-        raise CellError(f"unknown metric '{key}' (known: {', '.join(sorted(metrics))})", "metric")
+        message = gettext(
+            "unknown metric '%(key)s' (known: %(known)s)",
+            key=key,
+            known=", ".join(sorted(metrics)),
+        )
+        raise CellError(message, "metric")
     return metric
 
 
@@ -627,9 +660,9 @@ def _number(text: str, name: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise CellError(f"'{text}' is not a number", name) from None
+        raise CellError(gettext("'%(text)s' is not a number", text=text), name) from None
     if not math.isfinite(value):
-        raise CellError(f"'{text}' is not a finite number", name)
+        raise CellError(gettext("'%(text)s' is not a finite number", text=text), name)
     return value
 
 
@@ -639,7 +672,10 @@ def _optional_number(text: str, name: str) -> float | None:
 
 def _choice(text: str, choices: tuple[str, ...], name: str) -> str:
     if text not in choices:
-        raise CellError(f"'{text}' is not one of {', '.join(choices)}", name)
+        message = gettext(
+            "'%(text)s' is not one of %(choices)s", text=text, choices=", ".join(choices)
+        )
+        raise CellError(message, name)
     return text
 
 
@@ -648,17 +684,21 @@ def _iteration(text: str, iterations: set[int] | None) -> int | None:
         return None
     # More digits than any iteration has would also be more than int() reads.
     if not (text.isascii() and text.isdigit()) or len(text) > ITERATION_DIGITS:
-        raise CellError(f"'{text}' is not an iteration number", "iteration")
+        raise CellError(gettext("'%(text)s' is not an iteration number", text=text), "iteration")
     number = int(text)
     if iterations is not None and number not in iterations:
-        raise CellError(f"there is no iteration {number} in this pilot", "iteration")
+        message = gettext("there is no iteration %(number)s in this pilot", number=number)
+        raise CellError(message, "iteration")
     return number
 
 
 def _unit(text: str) -> str | None:
     # The database refuses a longer text, and any text with a NUL character.
     if len(text) > UNIT_LENGTH or "\x00" in text:
-        raise CellError(f"a unit is text of at most {UNIT_LENGTH} characters, without NUL", "unit")
+        message = gettext(
+            "a unit is text of at most %(most)s characters, without NUL", most=UNIT_LENGTH
+        )
+        raise CellError(message, "unit")
     return text or None
 
 
@@ -668,28 +708,41 @@ def _date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CellError(f"'{text}' is not a date such as 2025-01-31", "date") from None
+        message = gettext("'%(text)s' is not a date such as 2025-01-31", text=text)
+        raise CellError(message, "date") from None
 
 
 def _check_value_for_kind(metric: Metric, value: float, denominator: float | None) -> None:
     if metric.kind == "proportion" and value not in (0.0, 1.0):
-        raise CellError(
-            f"metric '{metric.key}' is a proportion: value must be 0 or 1, got {value:g}", "value"
+        message = gettext(
+            "metric '%(metric)s' is a proportion: value must be 0 or 1, got %(value)s",
+            metric=metric.key,
+            value=figure(f"{value:g}"),
         )
+        raise CellError(message, "value")
     if metric.kind == "ratio":
         if denominator is None:
-            raise CellError(
-                f"metric '{metric.key}' is a ratio: the denominator is required", "denominator"
+            message = gettext(
+                "metric '%(metric)s' is a ratio: the denominator is required", metric=metric.key
             )
+            raise CellError(message, "denominator")
         if denominator <= 0:
-            raise CellError(f"the denominator must be positive, got {denominator:g}", "denominator")
+            message = gettext(
+                "the denominator must be positive, got %(value)s", value=figure(f"{denominator:g}")
+            )
+            raise CellError(message, "denominator")
     elif denominator is not None:
-        raise CellError(
-            f"metric '{metric.key}' is not a ratio: leave the denominator empty", "denominator"
+        message = gettext(
+            "metric '%(metric)s' is not a ratio: leave the denominator empty", metric=metric.key
         )
+        raise CellError(message, "denominator")
     scale = metric.scale
     if scale and (value != int(value) or not scale[0] <= value <= scale[1]):
-        raise CellError(
-            f"metric '{metric.key}' is a score from {scale[0]} to {scale[1]}: got {value:g}",
-            "value",
+        message = gettext(
+            "metric '%(metric)s' is a score from %(low)s to %(high)s: got %(value)s",
+            metric=metric.key,
+            low=scale[0],
+            high=scale[1],
+            value=figure(f"{value:g}"),
         )
+        raise CellError(message, "value")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from pydantic import Field
 from sqlalchemy import select
 
@@ -10,6 +11,7 @@ from testbed.api.schemas import Answer, Moment, Page, PageQuery, one_of
 from testbed.extensions import db
 from testbed.notify import services
 from testbed.notify.models import EVENT_KINDS, WATCH_REASONS, Notification, PilotWatch
+from testbed.notify.texts import said
 from testbed.pilots.models import Pilot
 
 
@@ -49,11 +51,12 @@ class WatchPage(Page[WatchOut]):
 
 def notification_out(notification: Notification) -> NotificationOut:
     event = notification.event
+    title, summary = said(event)  # in the request's language, like the API's other messages
     return NotificationOut(
         id=notification.id,
         kind=event.kind,
-        title=event.title,
-        summary=event.summary,
+        title=title,
+        summary=summary,
         link=event.link,
         pilot=event.pilot.slug if event.pilot is not None else None,
         created_at=event.created_at,
@@ -100,7 +103,7 @@ def list_notifications(query: NotificationQuery):
 def mark_notification_read(notification_id: int):
     notification = services.own_notification(api_user(), notification_id)
     if notification is None:
-        raise ApiError(404, f"you have no notification #{notification_id}")
+        raise ApiError(404, gettext("you have no notification #%(id)s", id=notification_id))
     services.mark_read(notification)
     db.session.commit()
     return notification_out(notification)
@@ -169,7 +172,7 @@ def watch_pilot(pilot: Pilot):
 def unwatch_pilot(pilot: Pilot):
     watch = db.session.get(PilotWatch, (api_user().id, pilot.id))
     if watch is None:
-        raise ApiError(404, f"you do not watch the pilot '{pilot.slug}'")
+        raise ApiError(404, gettext("you do not watch the pilot '%(slug)s'", slug=pilot.slug))
     answer = watch_out(watch, watching=False)
     services.unwatch_pilot(api_user(), pilot)
     db.session.commit()

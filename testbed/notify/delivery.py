@@ -23,12 +23,14 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from flask import current_app, render_template
+from flask_babel import force_locale, gettext, ngettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select, update
 
 from testbed.auth.models import User
 from testbed.config import SmtpSettings
 from testbed.extensions import db
+from testbed.i18n import DEFAULT_LANGUAGE
 from testbed.notify import webhooks
 from testbed.notify.models import (
     EVENT_KINDS,
@@ -39,6 +41,7 @@ from testbed.notify.models import (
     Webhook,
 )
 from testbed.notify.services import preferences_of, readers
+from testbed.notify.texts import said
 from testbed.timeutil import utcnow
 
 MAX_ATTEMPTS = 8
@@ -277,7 +280,11 @@ def absolute(path: str) -> str:
 
 
 def compose(message: OutboxMessage, user: User, events: list[NotificationEvent]) -> EmailMessage:
-    """The e-mail of one event, or the digest of several: plain text and HTML, one link each."""
+    """The e-mail of one event, or the digest of several: plain text and HTML, one link each.
+
+    Written in the recipient's language (English until they choose one), whoever caused
+    the events and wherever the sender runs (a request or ``testbed notify send``).
+    """
     settings: SmtpSettings | None = current_app.config.get("SMTP")
     if settings is None:
         raise NotConfigured("no SMTP server is configured (TESTBED_SMTP_HOST)")
@@ -286,18 +293,27 @@ def compose(message: OutboxMessage, user: User, events: list[NotificationEvent])
         kind: absolute(f"/notifications/unsubscribe/{unsubscribe_token(user, kind)}")
         for kind in kinds
     }
-    context = {
-        "user": user,
-        "items": [{"event": e, "url": absolute(e.link)} for e in events],
-        "unsubscribe": [(EVENT_KINDS[kind][0], url) for kind, url in unsubscribe.items()],
-        "preferences": absolute("/notifications/preferences"),
-        "digest": message.channel == "digest",
-    }
     email = EmailMessage()
-    if message.channel == "digest":
-        email["Subject"] = f"testbed: {len(events)} update{'s' if len(events) != 1 else ''} today"
-    else:
-        email["Subject"] = f"testbed: {events[0].title}"
+    with force_locale(user.language or DEFAULT_LANGUAGE):
+        items = []
+        for event in events:
+            title, summary = said(event)
+            items.append({"title": title, "summary": summary, "url": absolute(event.link)})
+        context = {
+            "user": user,
+            "items": items,
+            "unsubscribe": [(str(EVENT_KINDS[kind][0]), url) for kind, url in unsubscribe.items()],
+            "preferences": absolute("/notifications/preferences"),
+            "digest": message.channel == "digest",
+        }
+        if message.channel == "digest":
+            email["Subject"] = ngettext(
+                "testbed: %(num)d update today", "testbed: %(num)d updates today", len(events)
+            )
+        else:
+            email["Subject"] = gettext("testbed: %(title)s", title=items[0]["title"])
+        plain = render_template("notify/email.txt", **context, lines=plain_lines(context))
+        html = render_template("notify/email.html", **context)
     email["From"] = settings.sender
     email["To"] = user.email
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="testbed")
@@ -305,9 +321,27 @@ def compose(message: OutboxMessage, user: User, events: list[NotificationEvent])
     # The one kind of a single e-mail; a digest's header names the first of its kinds.
     email["List-Unsubscribe"] = f"<{unsubscribe[kinds[0]]}>"
     email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(render_template("notify/email.txt", **context))
-    email.add_alternative(render_template("notify/email.html", **context), subtype="html")
+    email.set_content(plain)
+    email.add_alternative(html, subtype="html")
     return email
+
+
+def plain_lines(context: dict) -> dict:
+    """The sentences of the plain-text e-mail, said here: the catalogue is extracted from the
+    HTML templates only, which say the same things with links."""
+    return {
+        "hello": gettext("Hello %(name)s,", name=context["user"].name or context["user"].email),
+        "today": gettext("Today's updates from testbed:"),
+        "open": gettext("Open it: %(url)s", url=context["items"][0]["url"]),
+        "why": gettext(
+            "You get this e-mail because of your notification preferences: %(url)s",
+            url=context["preferences"],
+        ),
+        "stop": [
+            gettext('Stop e-mails about "%(label)s": %(url)s', label=label, url=url)
+            for label, url in context["unsubscribe"]
+        ],
+    }
 
 
 class Mailer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -32,7 +33,7 @@ class WatchForm(WebForm):
 class PreferencesForm(WebForm):
     """One choice of mode per kind of event."""
 
-    submit = SubmitField("Save preferences")
+    submit = SubmitField(_l("Save preferences"))
 
     @classmethod
     def for_kinds(cls, current: dict[str, str], *args, **kwargs) -> PreferencesForm:
@@ -45,9 +46,10 @@ class PreferencesForm(WebForm):
                 kind,
                 SelectField(
                     label,
-                    choices=[SelectChoice(mode, MODE_LABELS[mode]) for mode in MODES],
+                    # Text in the request's language: WTForms would not escape a lazy label.
+                    choices=[SelectChoice(mode, str(MODE_LABELS[mode])) for mode in MODES],
                     default=current[kind],
-                    validators=[AnyOf(MODES, message="Choose one of the listed ways.")],
+                    validators=[AnyOf(MODES, message=_l("Choose one of the listed ways."))],
                 ),
             )
         return Filled(*args, **kwargs)
@@ -63,21 +65,30 @@ class MultiCheckboxField(SelectMultipleField):
 
 class WebhookForm(WebForm):
     url = StringField(
-        "Receiver's address",
-        validators=[DataRequired("Give the address to call."), Length(max=MAX_URL)],
-        description="Where each event is posted as signed JSON, such as https://chat.example.org/hooks/testbed.",
+        _l("Receiver's address"),
+        validators=[DataRequired(_l("Give the address to call.")), Length(max=MAX_URL)],
+        description=_l(
+            "Where each event is posted as signed JSON, such as "
+            "https://chat.example.org/hooks/testbed."
+        ),
     )
-    kinds = MultiCheckboxField(
-        "Events it wants",
-        choices=[SelectChoice(kind, label) for kind, (label, _) in EVENT_KINDS.items()],
-    )
+    kinds = MultiCheckboxField(_l("Events it wants"))
     allow_private = BooleanField(
-        "Allow a private address",
-        description="Only for a receiver inside your own network: loopback, private and "
-        "link-local addresses are refused otherwise. Recorded in the activity log.",
+        _l("Allow a private address"),
+        description=_l(
+            "Only for a receiver inside your own network: loopback, private and "
+            "link-local addresses are refused otherwise. Recorded in the activity log."
+        ),
     )
-    submit = SubmitField("Register webhook")
+    submit = SubmitField(_l("Register webhook"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # As text in the request's language: WTForms would not escape a lazy label.
+        self.kinds.choices = [
+            SelectChoice(kind, str(label)) for kind, (label, _) in EVENT_KINDS.items()
+        ]
 
     def validate_kinds(self, field) -> None:
         if not field.data:
-            raise ValidationError("Choose at least one kind of event.")
+            raise ValidationError(_l("Choose at least one kind of event."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,31 +13,44 @@ from testbed.extensions import db
 from testbed.pilots.models import Pilot, choice
 from testbed.timeutil import utcnow
 
-# Each kind of event: its label on the preferences page, and how it reaches people
-# who have not chosen otherwise.
+# Each kind of event: its label on the preferences page (in the reader's language), and
+# how it reaches people who have not chosen otherwise.
 EVENT_KINDS: dict[str, tuple[str, str]] = {
-    "suggestion_adopted": ("A suggestion you follow is adopted by an iteration", "immediate"),
-    "suggestion_status": ("A suggestion you follow changes status", "immediate"),
-    "suggestion_comment": ("A comment on a suggestion you follow", "digest"),
-    "verdict_changed": ("A verdict or a pilot's decision changes after new data", "immediate"),
-    "guardrail_breached": ("A guardrail of a pilot you watch is breached", "immediate"),
-    "sample_ratio_mismatch": ("A pilot's groups stop matching the planned shares", "immediate"),
-    "data_stopped": ("A pilot's data stop arriving", "digest"),
-    "iteration_overdue": ("A pilot's iteration is overdue", "digest"),
-    "pilot_status": ("A pilot you watch changes status", "digest"),
+    "suggestion_adopted": (_l("A suggestion you follow is adopted by an iteration"), "immediate"),
+    "suggestion_status": (_l("A suggestion you follow changes status"), "immediate"),
+    "suggestion_comment": (_l("A comment on a suggestion you follow"), "digest"),
+    "verdict_changed": (_l("A verdict or a pilot's decision changes after new data"), "immediate"),
+    "guardrail_breached": (_l("A guardrail of a pilot you watch is breached"), "immediate"),
+    "sample_ratio_mismatch": (_l("A pilot's groups stop matching the planned shares"), "immediate"),
+    "data_stopped": (_l("A pilot's data stop arriving"), "digest"),
+    "iteration_overdue": (_l("A pilot's iteration is overdue"), "digest"),
+    "pilot_status": (_l("A pilot you watch changes status"), "digest"),
     "idea_moved": (
-        "An idea you gave or voted for is reviewed, declined or taken into a pilot",
+        _l("An idea you gave or voted for is reviewed, declined or taken into a pilot"),
         "immediate",
     ),
+}
+# Each kind in a word or two, where a list names several (the webhooks' pages).
+KIND_NAMES = {
+    "suggestion_adopted": _l("suggestion adopted"),
+    "suggestion_status": _l("suggestion status"),
+    "suggestion_comment": _l("suggestion comment"),
+    "verdict_changed": _l("verdict changed"),
+    "guardrail_breached": _l("guardrail breached"),
+    "sample_ratio_mismatch": _l("sample ratio mismatch"),
+    "data_stopped": _l("data stopped"),
+    "iteration_overdue": _l("iteration overdue"),
+    "pilot_status": _l("pilot status"),
+    "idea_moved": _l("idea moved"),
 }
 # in_app: the inbox only; immediate: the inbox and an e-mail each; digest: the inbox and
 # one e-mail a day with everything; none: not at all.
 MODES = ("in_app", "immediate", "digest", "none")
 MODE_LABELS = {
-    "in_app": "In the app only",
-    "immediate": "In the app and by e-mail at once",
-    "digest": "In the app and in a daily e-mail",
-    "none": "Not at all",
+    "in_app": _l("In the app only"),
+    "immediate": _l("In the app and by e-mail at once"),
+    "digest": _l("In the app and in a daily e-mail"),
+    "none": _l("Not at all"),
 }
 WATCH_REASONS = ("chosen", "created", "wrote", "voted", "commented")
 CHANNELS = ("email", "digest", "webhook")
@@ -86,6 +100,8 @@ class NotificationEvent(db.Model):
         ForeignKey("suggestion.id", ondelete="CASCADE")
     )
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # In English, as webhooks send them; pages, e-mails and the API say them in their
+    # reader's language from the facts under payload["words"] (testbed.notify.texts).
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
     # A path inside the app (such as /pilots/reminders/results): the inbox links to it,

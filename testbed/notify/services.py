@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from statistics import median
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
@@ -32,10 +33,14 @@ from testbed.notify.models import (
     SuggestionWatch,
     Webhook,
 )
+from testbed.notify.texts import WORDS, in_english
 from testbed.pilots.models import Iteration, Pilot
 from testbed.store.models import ImportBatch
 from testbed.suggestions.models import Suggestion
 from testbed.timeutil import utcnow
+
+if TYPE_CHECKING:
+    from testbed.ideas.models import Idea  # the ideas import this module
 
 # Data "stop arriving" once the time since the last batch exceeds this many of the
 # pilot's usual gaps between batches (and at least a day).
@@ -210,9 +215,14 @@ def record_event(
     suggestion: Suggestion | None = None,
     episode: str | None = None,
     payload: dict | None = None,
+    words: dict | None = None,
 ) -> NotificationEvent:
     """Record one event, notify each reader among ``recipients`` (never the actor), and queue
-    its e-mails and webhook calls, all in the caller's transaction."""
+    its e-mails and webhook calls, all in the caller's transaction.
+
+    ``words`` are the facts ``testbed.notify.texts`` says the event from in each reader's
+    language; without them, everyone reads ``title`` and ``summary`` as given.
+    """
     actor_id = actor.id if isinstance(actor, User) else actor
     event = NotificationEvent(
         kind=kind,
@@ -223,7 +233,7 @@ def record_event(
         summary=summary,
         link=link,
         episode=episode,
-        payload=payload or {},
+        payload={**(payload or {}), **({WORDS: words} if words else {})},
     )
     db.session.add(event)
     db.session.flush()
@@ -245,19 +255,28 @@ def record_event(
     return event
 
 
+def record_said(kind: str, words: dict, **fields) -> NotificationEvent:
+    """Record an event whose title and summary are said from ``words`` (in English here)."""
+    title, summary = in_english(kind, words)
+    return record_event(kind, title=title, summary=summary, words=words, **fields)
+
+
 def suggestion_moved(suggestion: Suggestion, *, actor_id: int | None) -> NotificationEvent:
     """A suggestion changed status (adopted by an iteration, or any other step)."""
-    from testbed.suggestions.services import describe
-
     pilot = suggestion.pilot
-    now = describe(suggestion.status, suggestion.iteration, suggestion.reason)
     adopted = suggestion.status == "incorporated"
-    return record_event(
+    iteration = suggestion.iteration
+    return record_said(
         "suggestion_adopted" if adopted else "suggestion_status",
+        {
+            "pilot": pilot.name,
+            "status": suggestion.status,
+            "iteration": iteration.number if iteration is not None else None,
+            "reason": suggestion.reason,
+            "text": _excerpt(suggestion.text),
+        },
         pilot=pilot,
         suggestion=suggestion,
-        title=f"{pilot.name}: a suggestion is {now}",
-        summary=_excerpt(suggestion.text),
         link=path_for("suggestions.suggestion", suggestion_id=suggestion.id),
         recipients=suggestion_followers(suggestion),
         actor=actor_id,
@@ -267,13 +286,16 @@ def suggestion_moved(suggestion: Suggestion, *, actor_id: int | None) -> Notific
 
 def suggestion_commented(suggestion: Suggestion, commenter: User, text: str) -> NotificationEvent:
     pilot = suggestion.pilot
-    who = commenter.name or commenter.email
-    return record_event(
+    return record_said(
         "suggestion_comment",
+        {
+            "pilot": pilot.name,
+            "who": commenter.name or commenter.email,
+            "suggestion": _excerpt(suggestion.text, 60),
+            "comment": _excerpt(text),
+        },
         pilot=pilot,
         suggestion=suggestion,
-        title=f"{pilot.name}: {who} commented on a suggestion",
-        summary=f"{_excerpt(suggestion.text, 60)}: {_excerpt(text)}",
         link=path_for("suggestions.suggestion", suggestion_id=suggestion.id, _anchor="comments"),
         recipients=suggestion_followers(suggestion),
         actor=commenter,
@@ -285,10 +307,10 @@ def pilot_status_changed(pilot: Pilot, before: str, *, actor: User | int | None)
     """Tell the pilot's watchers that it moved (nothing when the status stayed)."""
     if before == pilot.status or pilot.id is None:
         return
-    record_event(
+    record_said(
         "pilot_status",
+        {"pilot": pilot.name, "from": before, "to": pilot.status},
         pilot=pilot,
-        title=f"{pilot.name} is {pilot.status} now (was {before})",
         link=path_for("pilots.pilot", slug=pilot.slug),
         recipients=pilot_watchers(pilot),
         actor=actor,
@@ -296,9 +318,29 @@ def pilot_status_changed(pilot: Pilot, before: str, *, actor: User | int | None)
     )
 
 
+def idea_moved(idea: Idea, recipients: Iterable[User], *, actor: User) -> NotificationEvent:
+    """An idea was reviewed, declined or taken into a pilot (``testbed.ideas`` tells whom)."""
+    return record_said(
+        "idea_moved",
+        {
+            "idea": idea.title,
+            "status": idea.status,
+            "pilot": idea.pilot.name if idea.pilot is not None else None,
+            "reason": idea.reason,
+            "text": _excerpt(idea.text),
+        },
+        pilot=idea.pilot,
+        link=path_for("ideas.idea", idea_id=idea.id),
+        recipients=recipients,
+        actor=actor,
+        payload={"idea": idea.id, "status": idea.status},
+    )
+
+
 def _excerpt(text: str, length: int = 120) -> str:
+    """The text on one line, cut to ``length`` characters (texts quote it as they show it)."""
     text = " ".join(text.split())
-    return f"“{text if len(text) <= length else text[: length - 1] + '…'}”"
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 # Outcomes before and after new data -------------------------------------------------
@@ -344,8 +386,6 @@ def watching_outcomes(pilot: Pilot | None, *, actor: User | int | None = None) -
 
 
 def record_outcome_changes(pilot: Pilot, before: dict, after: dict, *, actor=None) -> None:
-    from testbed.results.decision import RECOMMENDATIONS
-
     link = path_for("results.results", slug=pilot.slug)
     watchers = pilot_watchers(pilot)
     was, now = before["hypotheses"], after["hypotheses"]
@@ -360,40 +400,39 @@ def record_outcome_changes(pilot: Pilot, before: dict, after: dict, *, actor=Non
         if found != was.get(key, "pending") and key not in breached
     ]
     if breached:
-        record_event(
+        record_said(
             "guardrail_breached",
+            {
+                "pilot": pilot.name,
+                "guardrails": breached,
+                "was": {key: was.get(key, "pending") for key in breached},
+            },
             pilot=pilot,
-            title=f"{pilot.name}: guardrail {', '.join(breached)} breached",
-            summary="; ".join(f"{key}: {was.get(key, 'pending')} → breached" for key in breached),
             link=link,
             recipients=watchers,
             actor=actor,
             payload={"guardrails": breached},
         )
     if after["mismatch"] and not before["mismatch"]:
-        record_event(
+        record_said(
             "sample_ratio_mismatch",
+            {"pilot": pilot.name},
             pilot=pilot,
-            title=f"{pilot.name}: the groups' sizes no longer match the planned shares",
-            summary="No result can be trusted until the cause of the mismatch is found.",
             link=link,
             recipients=watchers,
             actor=actor,
         )
     decided = after["decision"] != before["decision"]
     if moved or decided:
-        lines = [f"{key}: {was.get(key, 'pending')} → {now[key]}" for key in moved]
-        if decided:
-            label = RECOMMENDATIONS[after["decision"]][0]
-            lines.append(f"Decision: {RECOMMENDATIONS[before['decision']][0]} → {label}")
-            title = f"{pilot.name}: the decision is now “{label}”"
-        else:
-            title = f"{pilot.name}: the verdict of {', '.join(moved)} changed"
-        record_event(
+        record_said(
             "verdict_changed",
+            {
+                "pilot": pilot.name,
+                "moved": [[key, was.get(key, "pending"), now[key]] for key in moved],
+                "decision": [before["decision"], after["decision"]] if decided else None,
+                "rule": after["rule"],
+            },
             pilot=pilot,
-            title=title,
-            summary="; ".join(lines) + (f". {after['rule']}" if decided else ""),
             link=link,
             recipients=[*watchers, *finance_people()],
             actor=actor,
@@ -443,16 +482,16 @@ def _data_stopped(pilot: Pilot, now: datetime) -> dict | None:
     allowed = max(usual * STOPPED_AFTER_GAPS, timedelta(days=1))
     if now - last_at <= allowed:
         return None
-    days = (now - last_at).days
     return {
         "kind": "data_stopped",
         "pilot": pilot,
         "episode": f"data_stopped:{pilot.id}:{last_id}",
-        "title": f"{pilot.name}: no new data for {days} day{'s' if days != 1 else ''}",
-        "summary": (
-            f"The last batch arrived on {last_at:%Y-%m-%d}; batches usually arrive every "
-            f"{_duration(usual)}."
-        ),
+        "words": {
+            "pilot": pilot.name,
+            "days": (now - last_at).days,
+            "last": last_at.date().isoformat(),
+            "usual_hours": usual.total_seconds() / 3600,
+        },
         "link": path_for("pilots.pilot", slug=pilot.slug),
     }
 
@@ -470,9 +509,11 @@ def _iteration_overdue(pilot: Pilot, now: datetime) -> dict | None:
         "kind": "iteration_overdue",
         "pilot": pilot,
         "episode": f"iteration_overdue:{iteration.id}:{iteration.end_date.isoformat()}",
-        "title": f"{pilot.name}: iteration {iteration.number} was due to end on "
-        f"{iteration.end_date:%Y-%m-%d}",
-        "summary": "Log the next iteration, or move the end date, or conclude the pilot.",
+        "words": {
+            "pilot": pilot.name,
+            "number": iteration.number,
+            "end": iteration.end_date.isoformat(),
+        },
         "link": path_for("pilots.pilot", slug=pilot.slug, _anchor="iterations"),
     }
 
@@ -484,24 +525,16 @@ def _record_episode(finding: dict) -> NotificationEvent | None:
     pilot = finding["pilot"]
     try:
         with db.session.begin_nested():
-            return record_event(
+            return record_said(
                 finding["kind"],
+                finding["words"],
                 pilot=pilot,
-                title=finding["title"],
-                summary=finding["summary"],
                 link=finding["link"],
                 recipients=pilot_watchers(pilot),
                 episode=episode,
             )
     except IntegrityError:
         return None  # another scan recorded this episode at the same moment
-
-
-def _duration(span: timedelta) -> str:
-    hours = span.total_seconds() / 3600
-    if hours < 48:
-        return f"{hours:.0f} hours"
-    return f"{hours / 24:.0f} days"
 
 
 # The inbox --------------------------------------------------------------------------

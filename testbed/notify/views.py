@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,7 +11,15 @@ from testbed.auth.access import requires
 from testbed.extensions import csrf, db
 from testbed.notify import delivery, services, webhooks
 from testbed.notify.forms import ActionForm, PreferencesForm, WatchForm, WebhookForm
-from testbed.notify.models import EVENT_KINDS, MODE_LABELS, DeliveryAttempt, OutboxMessage, Webhook
+from testbed.notify.models import (
+    EVENT_KINDS,
+    KIND_NAMES,
+    MODE_LABELS,
+    DeliveryAttempt,
+    OutboxMessage,
+    Webhook,
+)
+from testbed.notify.texts import said
 from testbed.pilots.services import pilot_or_404
 
 blueprint = Blueprint("notify", __name__)
@@ -40,9 +49,11 @@ def unread_notifications() -> dict:
 @requires("notifications.read")
 def inbox():
     shown = "unread" if request.args.get("show") == "unread" else "all"
+    notifications = services.inbox(_user(), unread_only=shown == "unread")
     return render_template(
         "notify/inbox.html",
-        notifications=services.inbox(_user(), unread_only=shown == "unread"),
+        # Each with its title and summary in the reader's language.
+        notifications=[(n, *said(n.event)) for n in notifications],
         unread=services.unread_count(_user()),
         shown=shown,
         watched=services.watched_pilots(_user()),
@@ -71,7 +82,10 @@ def mark_all_read():
         abort(400)
     count = services.mark_all_read(_user())
     db.session.commit()
-    flash(f"{count} notification{'s' if count != 1 else ''} marked read.", "success")
+    flash(
+        ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", count),
+        "success",
+    )
     return redirect(url_for(".inbox"))
 
 
@@ -83,7 +97,7 @@ def preferences():
     if form.validate_on_submit():
         changed = sum(services.set_preference(user, kind, form[kind].data) for kind in EVENT_KINDS)
         db.session.commit()
-        flash("Preferences saved." if changed else "Nothing changed.", "success")
+        flash(gettext("Preferences saved.") if changed else gettext("Nothing changed."), "success")
         return redirect(url_for(".preferences"))
     status = 422 if form.is_submitted() else 200
     return render_template("notify/preferences.html", form=form), status
@@ -100,10 +114,13 @@ def watch(slug: str):
     if not form.validate_on_submit():
         abort(400)
     if services.unwatch_pilot(_user(), pilot):
-        flash(f"You no longer watch {pilot.name}.", "success")
+        flash(gettext("You no longer watch %(pilot)s.", pilot=pilot.name), "success")
     else:
         services.watch_pilot(_user(), pilot)
-        flash(f"You watch {pilot.name}: its changes reach your notifications.", "success")
+        flash(
+            gettext("You watch %(pilot)s: its changes reach your notifications.", pilot=pilot.name),
+            "success",
+        )
     db.session.commit()
     if form.back.data == "watching":
         return redirect(url_for(".inbox", _anchor="watching"))
@@ -177,7 +194,7 @@ def webhooks_page():
             form.url.errors.append(str(error))
         else:
             form = WebhookForm(formdata=None)
-            flash(f"Webhook #{webhook.id} registered.", "success")
+            flash(gettext("Webhook #%(id)s registered.", id=webhook.id), "success")
     hooks = db.session.scalars(select(Webhook).order_by(Webhook.active.desc(), Webhook.id)).all()
     status = 422 if form.is_submitted() and form.errors else 200
     return render_template(
@@ -185,7 +202,7 @@ def webhooks_page():
         form=form,
         webhooks=hooks,
         secret=secret,
-        labels={kind: label for kind, (label, _) in EVENT_KINDS.items()},
+        names=KIND_NAMES,
         remove_form=ActionForm(),
     ), status
 
@@ -212,6 +229,7 @@ def webhook_page(webhook_id: int):
         attempts=attempts,
         waiting=waiting,
         labels={kind: label for kind, (label, _) in EVENT_KINDS.items()},
+        names=KIND_NAMES,
         remove_form=ActionForm(),
     )
 
@@ -225,5 +243,8 @@ def remove_webhook(webhook_id: int):
     if webhook.active:
         webhooks.remove(webhook, by=_user())
         db.session.commit()
-        flash(f"Webhook #{webhook.id} removed: nothing more is sent to it.", "success")
+        flash(
+            gettext("Webhook #%(id)s removed: nothing more is sent to it.", id=webhook.id),
+            "success",
+        )
     return redirect(url_for(".webhooks_page"))

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 
 from testbed.audit import record
 from testbed.auth.models import User
 from testbed.extensions import db
 from testbed.notify.models import EVENT_KINDS, NotificationEvent, Webhook
+from testbed.notify.texts import WORDS
 
 SIGNATURE_HEADER = "X-Testbed-Signature"
 TIMESTAMP_HEADER = "X-Testbed-Timestamp"
@@ -52,18 +54,20 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
 def check_url(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) of a webhook address; raises AddressRefused for anything else."""
     if len(url) > MAX_URL:
-        raise AddressRefused(f"keep the address under {MAX_URL} characters")
+        raise AddressRefused(gettext("keep the address under %(count)s characters", count=MAX_URL))
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise AddressRefused("the address must start with https:// (or http://)")
+        raise AddressRefused(gettext("the address must start with https:// (or http://)"))
     if not parts.hostname:
-        raise AddressRefused("the address names no host")
+        raise AddressRefused(gettext("the address names no host"))
     if parts.username or parts.password:
-        raise AddressRefused("put no user name or password in the address")
+        raise AddressRefused(gettext("put no user name or password in the address"))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise AddressRefused("the address' port must be a number from 1 to 65535") from None
+        raise AddressRefused(
+            gettext("the address' port must be a number from 1 to 65535")
+        ) from None
     return parts.scheme, parts.hostname, port
 
 
@@ -77,17 +81,28 @@ def resolve(host: str, port: int, *, allow_private: bool) -> str:
     try:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise AddressRefused(f"the host {host} cannot be resolved ({error.strerror})") from None
+        raise AddressRefused(
+            gettext(
+                "the host %(host)s cannot be resolved (%(reason)s)",
+                host=host,
+                reason=error.strerror,
+            )
+        ) from None
     addresses = list(dict.fromkeys(info[4][0] for info in found))
     if not addresses:
-        raise AddressRefused(f"the host {host} has no address")
+        raise AddressRefused(gettext("the host %(host)s has no address", host=host))
     if current_app.config.get("ENV_PRODUCTION") and not allow_private:
         for text in addresses:
             address = ipaddress.ip_address(text.split("%", 1)[0])
             if not address.is_global or address.is_multicast:
                 raise AddressRefused(
-                    f"{host} resolves to {address}, a loopback, private, link-local or reserved "
-                    "address: tick 'allow a private address' if this receiver is yours"
+                    gettext(
+                        "%(host)s resolves to %(address)s, a loopback, private, link-local or "
+                        "reserved address: tick 'allow a private address' if this receiver is "
+                        "yours",
+                        host=host,
+                        address=str(address),
+                    )
                 )
     return addresses[0]
 
@@ -97,8 +112,12 @@ def register(url: str, kinds: list[str], *, allow_private: bool, by: User) -> tu
     url = url.strip()
     _, host, port = check_url(url)
     unknown = sorted(set(kinds) - set(EVENT_KINDS))
-    if unknown or not kinds:
-        raise ValueError(f"choose at least one kind of event ({', '.join(unknown) or 'none'})")
+    if unknown:
+        raise ValueError(
+            gettext("choose at least one kind of event (%(kinds)s)", kinds=", ".join(unknown))
+        )
+    if not kinds:
+        raise ValueError(gettext("choose at least one kind of event (none)"))
     resolve(host, port, allow_private=allow_private)
     webhook = Webhook(
         url=url,
@@ -145,7 +164,8 @@ def body_of(event: NotificationEvent, base_url: str | None) -> bytes:
         "pilot": event.pilot.slug if event.pilot is not None else None,
         "link": link,
         "created_at": event.created_at.isoformat() + "Z",
-        "details": event.payload or {},
+        # What the event is about, for programs: not the facts its texts are said from.
+        "details": {key: value for key, value in (event.payload or {}).items() if key != WORDS},
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 

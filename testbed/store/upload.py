@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from testbed.audit import record
@@ -40,6 +41,7 @@ from testbed.files.tables import (
     scan_observations,
     scan_summaries,
 )
+from testbed.i18n import figure, language, moment
 from testbed.notify import watching_outcomes
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import InvalidField, actor_name
@@ -65,6 +67,7 @@ class Preview:
     """What an upload would import: counts per cell, its first rows, and its errors."""
 
     version: int  # the pilot version the file was checked against
+    language: str = "en"  # the language its errors are written in
     rows: int = 0
     cells: list[tuple[str, str, str, int]] = field(default_factory=list)
     header: list[str] = field(default_factory=list)
@@ -121,7 +124,8 @@ def store_upload(pilot: Pilot, data: bytes, filename: str, *, by: User) -> Pendi
     try:
         check_shape(data, name)
     except LoadError as error:
-        raise InvalidField("file", f"{error.message}: nothing was stored") from None
+        message = gettext("%(problem)s: nothing was stored", problem=error.message)
+        raise InvalidField("file", message) from None
     digest = hashlib.sha256(data).hexdigest()
     refuse_duplicate(pilot, digest)
     _remove_stale()
@@ -155,29 +159,40 @@ def refuse_over_limit(user: User, size: int) -> None:
     held = sum(pending.size for pending in waiting)
     if waiting and (len(waiting) >= MAX_PENDING or held + size > MAX_PENDING_BYTES):
         names = ", ".join(pending.filename for pending in waiting)
-        raise InvalidField(
-            "file",
-            f"you have {len(waiting)} upload{'s' if len(waiting) != 1 else ''} waiting "
-            f"({_size(held)}: {names}); at most {MAX_PENDING} uploads of "
-            f"{_size(MAX_PENDING_BYTES)} in all may wait per person. Import or discard "
-            "one of them first (they are listed on the upload page); nothing was stored",
+        message = ngettext(
+            "you have %(num)d upload waiting (%(size)s: %(names)s); at most %(most)s uploads "
+            "of %(room)s in all may wait per person. Import or discard one of them first (they "
+            "are listed on the upload page); nothing was stored",
+            "you have %(num)d uploads waiting (%(size)s: %(names)s); at most %(most)s uploads "
+            "of %(room)s in all may wait per person. Import or discard one of them first (they "
+            "are listed on the upload page); nothing was stored",
+            len(waiting),
+            size=_size(held),
+            names=names,
+            most=MAX_PENDING,
+            room=_size(MAX_PENDING_BYTES),
         )
+        raise InvalidField("file", message)
 
 
 def _size(size: int) -> str:
     if size < 1024 * 1024:
-        return f"{-(-size // 1024)} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
+        return gettext("%(size)s KB", size=-(-size // 1024))
+    return gettext("%(size)s MB", size=figure(f"{size / 1024 / 1024:.1f}"))
 
 
 def decode_csv(data: bytes) -> str:
     """The file as text; raises InvalidField unless it is UTF-8 CSV with a header."""
     if not data.strip():
-        raise InvalidField("file", "the file is empty: it needs a header row and observations")
+        message = gettext("the file is empty: it needs a header row and observations")
+        raise InvalidField("file", message)
     if b"\x00" in data[:65536]:
         raise InvalidField(
             "file",
-            "this is not a CSV text file (a spreadsheet?): save it as 'CSV UTF-8' and upload that",
+            gettext(
+                "this is not a CSV text file (a spreadsheet?): save it as 'CSV UTF-8' and "
+                "upload that"
+            ),
         )
     try:
         text = data.decode("utf-8-sig")
@@ -185,14 +200,19 @@ def decode_csv(data: bytes) -> str:
         line = data[: error.start].count(b"\n") + 1
         raise InvalidField(
             "file",
-            f"line {line} is not UTF-8 text: save the file as 'CSV UTF-8' and upload it again",
+            gettext(
+                "line %(line)s is not UTF-8 text: save the file as 'CSV UTF-8' and upload it again",
+                line=line,
+            ),
         ) from None
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     if "metric" not in first.lower() or "," not in first:
         raise InvalidField(
             "file",
-            "the first line must be a header of comma-separated column names, "
-            "such as metric,group,value",
+            gettext(
+                "the first line must be a header of comma-separated column names, such as "
+                "metric,group,value"
+            ),
         )
     return text
 
@@ -207,9 +227,13 @@ def refuse_duplicate(pilot: Pilot, digest: str) -> None:
     if earlier is not None:
         raise InvalidField(
             "file",
-            f"this exact file was imported already ({earlier.source}, "
-            f"{earlier.created_at:%Y-%m-%d %H:%M} UTC, {earlier.rows} rows): "
-            "importing it again would count its observations twice",
+            gettext(
+                "this exact file was imported already (%(source)s, %(moment)s UTC, %(rows)s "
+                "rows): importing it again would count its observations twice",
+                source=earlier.source,
+                moment=moment(earlier.created_at),
+                rows=earlier.rows,
+            ),
         )
 
 
@@ -227,7 +251,7 @@ def build_preview(
     """
     metrics = {metric.key: metric for metric in pilot.metrics}
     iterations = {iteration.number for iteration in pilot.iterations}
-    preview = Preview(version=pilot.version)
+    preview = Preview(version=pilot.version, language=language())
     if kind == SUMMARIES:
         cells = _scan_summaries(preview, filename, text, metrics)
     else:
@@ -359,8 +383,10 @@ def _read_note(note: Path) -> PendingUpload:
 
 
 def refresh_preview(pending: PendingUpload, pilot: Pilot) -> Preview:
-    """The preview, checked again if the pilot changed since (a metric added, say)."""
-    if pending.preview is None or pending.preview.version != pilot.version:
+    """The preview, checked again if the pilot changed since (a metric added, say), or if its
+    errors are in another language than the page's."""
+    preview = pending.preview
+    if preview is None or (preview.version, preview.language) != (pilot.version, language()):
         text = pending.path.read_bytes().decode("utf-8-sig")
         pending.preview = build_preview(pilot, pending.filename, text, pending.path, pending.kind)
         pending.save()
@@ -390,7 +416,11 @@ def import_upload(pending: PendingUpload, pilot: Pilot, *, by: User) -> ImportBa
             )
         batch = writer.finish()
         if not batch.rows:
-            raise InvalidField("file", f"the file holds no {pending.kind}: nothing to import")
+            if pending.kind == SUMMARIES:
+                message = gettext("the file holds no summaries: nothing to import")
+            else:
+                message = gettext("the file holds no observations: nothing to import")
+            raise InvalidField("file", message)
     rows = "summary rows" if pending.kind == SUMMARIES else "rows"
     record(
         "imported",
