@@ -104,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["role_name"] = role_name
+    app.jinja_env.filters["role_name"] = role_name
     app.jinja_env.globals["recommendations"] = RECOMMENDATIONS
     register_throttling(app)
     register_security_log(app)

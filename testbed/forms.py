@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from flask import request
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
 from werkzeug.datastructures import ImmutableMultiDict
@@ -12,6 +13,7 @@ from wtforms import DecimalField, Field, FloatField, IntegerField, StringField, 
 from wtforms.validators import StopValidation
 
 from testbed.extensions import MAX_INT
+from testbed.i18n import figure
 
 # Text of several lines may hold tabs and line breaks; no other C0 control
 # character belongs in what people type (and PostgreSQL refuses NUL outright).
@@ -34,15 +36,26 @@ def refuse_control_characters(_form, field: Field) -> None:
         found = first_control_character(text, allowed) if isinstance(text, str) else None
         if found:
             place, char = found
+            code = f"U+{ord(char):04X}"
             raise StopValidation(
-                f"Remove the control character U+{ord(char):04X} (character {place}): "
-                "typed text cannot hold it."
+                gettext(
+                    "Remove the control character %(code)s (character %(place)s): "
+                    "typed text cannot hold it.",
+                    code=code,
+                    place=place,
+                )
             )
 
 
 def refuse_numbers_past_the_columns(_form, field: Field) -> None:
     if isinstance(field, IntegerField) and field.data is not None and abs(field.data) > MAX_INT:
-        raise StopValidation(f"Enter a whole number from {-MAX_INT:,} to {MAX_INT:,}.")
+        raise StopValidation(
+            gettext(
+                "Enter a whole number from %(low)s to %(high)s.",
+                low=figure(f"{-MAX_INT:,}"),
+                high=figure(f"{MAX_INT:,}"),
+            )
+        )
 
 
 def json_fields(body) -> list[tuple[str, str]]:
@@ -79,7 +92,7 @@ def refuse_numbers_that_are_not_finite(_form, field: Field) -> None:
     # PostgreSQL's numeric columns refuse.
     number = field.data if isinstance(field, FloatField | DecimalField) else None
     if number is not None and not math.isfinite(number):
-        raise StopValidation("Enter a finite number, such as 0.05 or 12.5.")
+        raise StopValidation(gettext("Enter a finite number, such as 0.05 or 12.5."))
 
 
 class WebForm(FlaskForm):

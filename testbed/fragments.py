@@ -42,9 +42,8 @@ def cached_html(name: str, size: int, key: Hashable, render: Callable[[], str]) 
 
     ``key`` must name everything the HTML depends on but the language, which is added
     here: a part rendered in French is never served to an English reader. It is kept
-    compressed:
-    pages' parts shrink about tenfold, so that even a cache of a thousand large
-    results pages stays at a few megabytes per worker.
+    compressed: pages' parts shrink about tenfold, so that even a cache of a thousand
+    large results pages stays at a few megabytes per worker.
     """
     key = (language(), key)
     compressed = cache(name, size).get(key, lambda: zlib.compress(render().encode(), 1))

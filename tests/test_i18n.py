@@ -73,6 +73,18 @@ def test_the_api_follows_the_accept_language_header_only(client):
     assert language_of(client.get("/api/v1/pilots", headers=FRENCH)) == "fr"
 
 
+def test_the_apis_human_messages_follow_accept_language_and_its_keys_stay_english(client):
+    english = client.get("/api/v1/pilots")
+    french = client.get("/api/v1/pilots", headers=FRENCH)
+    assert english.status_code == french.status_code == 401
+    assert set(french.get_json()) == set(english.get_json())  # the same keys
+    assert english.get_json()["message"].startswith("send a personal API token")
+    assert french.get_json()["message"] != english.get_json()["message"]
+    assert "jeton" in french.get_json()["message"]
+    missing = client.get("/api/v1/no-such-thing", headers=FRENCH).get_json()["message"]
+    assert "/api/v1/openapi.json" in missing and "nothing here" not in missing
+
+
 def test_the_footer_offers_each_language_in_its_own_name(client):
     page = client.get("/login", headers=FRENCH).get_data(as_text=True)
     assert 'value="en" lang="en"' in page and ">English</button>" in page

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from testbed.api.models import ApiToken
@@ -37,9 +38,11 @@ def create_token(user: User, name: str) -> tuple[ApiToken, str]:
     """A new token for ``user``; returns it with the token text, which is never stored."""
     name = (name or "").strip()
     if not name:
-        raise ValueError("name the token after the system that will use it, such as 'nightly push'")
+        raise ValueError(
+            gettext("name the token after the system that will use it, such as 'nightly push'")
+        )
     if len(name) > MAX_NAME:
-        raise ValueError(f"keep the name under {MAX_NAME} characters")
+        raise ValueError(gettext("keep the name under %(max)s characters", max=MAX_NAME))
     text = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user=user, name=name, token_hash=digest(text), prefix=text[:PREFIX_SHOWN])
     db.session.add(token)
@@ -112,13 +115,15 @@ def bearer_token(header: str | None) -> str:
     """The token in an ``Authorization`` header; raises Unauthenticated for anything else."""
     if not header:
         raise Unauthenticated(
-            "send a personal API token as 'Authorization: Bearer <token>' "
-            "(create one under Account → API tokens)"
+            gettext(
+                "send a personal API token as 'Authorization: Bearer <token>' "
+                "(create one under Account → API tokens)"
+            )
         )
     scheme, _, text = header.strip().partition(" ")
     text = text.strip()
     if scheme.lower() != "bearer" or not text or " " in text:
-        raise Unauthenticated("the Authorization header must read 'Bearer <token>'")
+        raise Unauthenticated(gettext("the Authorization header must read 'Bearer <token>'"))
     return text
 
 
@@ -126,11 +131,11 @@ def user_for_token(text: str) -> tuple[User, ApiToken]:
     """The active user a token belongs to; raises Unauthenticated otherwise."""
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(text)))
     if token is None:
-        raise Unauthenticated("this API token is not known: check it was copied whole")
+        raise Unauthenticated(gettext("this API token is not known: check it was copied whole"))
     if not token.user.is_active:
-        raise Unauthenticated("the account of this API token is deactivated")
+        raise Unauthenticated(gettext("the account of this API token is deactivated"))
     if not token.active:
-        raise Unauthenticated("this API token was revoked: create a new one")
+        raise Unauthenticated(gettext("this API token was revoked: create a new one"))
     return token.user, token
 
 

@@ -18,6 +18,7 @@ from functools import wraps
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request, url_for
+from flask_babel import gettext, ngettext
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +28,7 @@ from testbed.api import schemas
 from testbed.api.auth import Unauthenticated, bearer_token, note_use, user_for_token
 from testbed.api.services import Refused
 from testbed.auth.access import ALL_ROLES, PERMISSIONS, can
+from testbed.auth.models import role_name
 from testbed.extensions import csrf, db
 from testbed.files.definition import KEY_PATTERN
 from testbed.files.errors import LoadError
@@ -53,11 +55,6 @@ def register_converter(state) -> None:
 
 JSON = "application/json"
 CSV = "text/csv"
-CONFLICT = (
-    "someone else changed this pilot since you read it (version {current} now, "
-    "If-Match said {expected}): read it again and retry"
-)
-NOT_FOUND = "nothing here: /api/v1/openapi.json lists every address"
 # The web forms' names for fields the API names otherwise.
 FIELD_NAMES = {
     "new_partner_name": "partner.name",
@@ -178,11 +175,12 @@ def authorise(permission: str) -> None:
     except Unauthenticated as error:
         raise ApiError(401, error.message, headers={"WWW-Authenticate": "Bearer"}) from None
     if not can(permission, user):
-        raise ApiError(
-            403,
-            f"a {user.role.replace('_', ' ')} may not do this "
-            f"(it needs the permission '{permission}')",
+        message = gettext(
+            "a %(role)s may not do this (it needs the permission '%(permission)s')",
+            role=role_name(user.role),
+            permission=permission,
         )
+        raise ApiError(403, message)
     g.api_user, g.api_token = user, token
     note_use(token)
     # The use is noted even when the view only reads.
@@ -203,7 +201,7 @@ def find_pilot(slug: str) -> Pilot:
     if KEY_PATTERN.match(slug):
         pilot = pilot_at(slug)
     if pilot is None:
-        raise ApiError(404, f"there is no pilot '{slug}'")
+        raise ApiError(404, gettext("there is no pilot '%(slug)s'", slug=slug))
     return pilot
 
 
@@ -212,20 +210,27 @@ def check_version(pilot: Pilot, if_match: str | None) -> None:
     header = request.headers.get("If-Match") if if_match else None
     if header is None:
         if if_match == "required":
-            raise ApiError(
-                428,
-                f"send If-Match with the pilot's version (ETag of GET), such as "
-                f'If-Match: "{pilot.version}", so no one else\'s change is overwritten',
+            message = gettext(
+                "send If-Match with the pilot's version (ETag of GET), such as "
+                'If-Match: "%(version)s", so no one else\'s change is overwritten',
+                version=pilot.version,
             )
+            raise ApiError(428, message)
         return
     versions = [part.strip().removeprefix("W/").strip('"') for part in header.split(",")]
     if "*" in versions:
         return
     if not all(version.isdigit() for version in versions):
-        message = 'If-Match must name the pilot\'s version, such as "3"'
+        message = gettext('If-Match must name the pilot\'s version, such as "3"')
         raise ApiError(400, message, [{"message": message, "field": "If-Match"}])
     if str(pilot.version) not in versions:
-        raise ApiError(409, CONFLICT.format(current=pilot.version, expected=header[:40]))
+        message = gettext(
+            "someone else changed this pilot since you read it (version %(current)s now, "
+            "If-Match said %(expected)s): read it again and retry",
+            current=pilot.version,
+            expected=header[:40],
+        )
+        raise ApiError(409, message)
 
 
 def validated(model: type[BaseModel], data: Any, where: str) -> BaseModel:
@@ -241,13 +246,18 @@ def read_body(operation: Operation) -> BaseModel | str:
     if operation.csv_body and media == CSV:
         return csv_text(request.get_data())
     if media != JSON:
-        accepted = " or ".join([JSON, CSV] if operation.csv_body else [JSON])
-        raise ApiError(415, f"send the body as {accepted} (Content-Type header)")
+        if operation.csv_body:
+            message = gettext(
+                "send the body as %(json)s or %(csv)s (Content-Type header)", json=JSON, csv=CSV
+            )
+        else:
+            message = gettext("send the body as %(json)s (Content-Type header)", json=JSON)
+        raise ApiError(415, message)
     try:
         return operation.body.model_validate_json(request.get_data(), strict=True)
     except ValidationError as error:
         if any(problem["type"] == "json_invalid" for problem in error.errors()):
-            raise ApiError(400, "the body is not valid JSON") from None
+            raise ApiError(400, gettext("the body is not valid JSON")) from None
         raise invalid(error, "body") from None
 
 
@@ -256,10 +266,11 @@ def csv_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        message = "not UTF-8 text: save the file as 'CSV UTF-8'"
-        raise ApiError(
-            422, f"line {line} is {message}", [{"message": message, "line": line}]
-        ) from None
+        message = gettext("not UTF-8 text: save the file as 'CSV UTF-8'")
+        whole = gettext(
+            "line %(line)s is not UTF-8 text: save the file as 'CSV UTF-8'", line=line
+        )
+        raise ApiError(422, whole, [{"message": message, "line": line}]) from None
 
 
 def invalid(error: ValidationError, where: str) -> ApiError:
@@ -271,7 +282,11 @@ def invalid(error: ValidationError, where: str) -> ApiError:
         name = ".".join(str(part) for part in location) or None
         details.append({"message": problem["msg"], "field": name, "index": index})
     count = len(details)
-    return ApiError(422, f"the {where} has {count} problem{'s' if count != 1 else ''}", details)
+    if where == "query":
+        message = ngettext("the query has %(num)d problem", "the query has %(num)d problems", count)
+    else:
+        message = ngettext("the body has %(num)d problem", "the body has %(num)d problems", count)
+    return ApiError(422, message, details)
 
 
 @contextmanager
@@ -368,11 +383,17 @@ def link_header(links: schemas.PageLinks) -> str:
 
 @blueprint.errorhandler(HTTPException)
 def http_error(error: HTTPException):
-    message = {
-        404: NOT_FOUND,
-        413: "the body is too large",
-    }.get(error.code, error.description or error.name)
+    if error.code == 404:
+        message = not_found()
+    elif error.code == 413:
+        message = gettext("the body is too large")
+    else:
+        message = error.description or error.name
     return error_response(ApiError(error.code or 500, message))
+
+
+def not_found() -> str:
+    return gettext("nothing here: /api/v1/openapi.json lists every address")
 
 
 # The application answers these codes with pages of its own; the API answers in JSON.
@@ -384,13 +405,17 @@ for code in (400, 403, 404, 405, 413):
 def concurrent_change(error):
     # Another request committed a change to the pilot between our read and our write.
     return error_response(
-        ApiError(409, "someone else changed this pilot at the same moment: read it again and retry")
+        ApiError(
+            409,
+            gettext("someone else changed this pilot at the same moment: read it again and retry"),
+        )
     )
 
 
 @blueprint.errorhandler(500)
 def server_error(error):
-    return error_response(ApiError(500, "something went wrong on our side; nothing was saved"))
+    message = gettext("something went wrong on our side; nothing was saved")
+    return error_response(ApiError(500, message))
 
 
 @blueprint.route("/<any_rest:rest>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
@@ -406,9 +431,13 @@ def unknown(rest: str):
         if rule_endpoint != "api.unknown":
             allowed.append(method)
     if allowed:
-        message = f"{request.method} is not allowed here; use {', '.join(allowed)}"
+        message = gettext(
+            "%(method)s is not allowed here; use %(allowed)s",
+            method=request.method,
+            allowed=", ".join(allowed),
+        )
         return error_response(ApiError(405, message, headers={"Allow": ", ".join(allowed)}))
-    return error_response(ApiError(404, NOT_FOUND))
+    return error_response(ApiError(404, not_found()))
 
 
 def role_limited(permission: str | None) -> bool:

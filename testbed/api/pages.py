@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from testbed.api import auth
@@ -54,11 +55,14 @@ def revoke_token(token_id: int):
         if auth.revoke_token(token, _user()):
             db.session.commit()
             flash(
-                f"Token '{token.name}' revoked: systems using it are refused from now on.",
+                gettext(
+                    "Token '%(name)s' revoked: systems using it are refused from now on.",
+                    name=token.name,
+                ),
                 "success",
             )
         else:
-            flash(f"Token '{token.name}' was revoked already.", "success")
+            flash(gettext("Token '%(name)s' was revoked already.", name=token.name), "success")
     return redirect(url_for(".tokens"))
 
 

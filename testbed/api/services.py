@@ -13,6 +13,8 @@ import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from flask_babel import LazyString, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from testbed.api import schemas
@@ -113,7 +115,9 @@ def _departments(names: Iterable[str]) -> tuple[Department, ...]:
     for name in dict.fromkeys(n.strip() for n in names):
         department = department_named(name)
         if department is None:
-            raise InvalidField("departments", f"there is no department '{name}'")
+            raise InvalidField(
+                "departments", gettext("there is no department '%(name)s'", name=name)
+            )
         found.append(department)
     return tuple(found)
 
@@ -147,7 +151,7 @@ def add_metric(pilot: Pilot, body: schemas.MetricCreate, *, by: User) -> Metric:
         scale=scale,
     )
     if not definition.name:
-        raise InvalidField("name", "name the metric")
+        raise InvalidField("name", gettext("name the metric"))
     metric = pilots.metric_for(pilot, definition, by)
     pilot.touch()
     db.session.flush()
@@ -202,8 +206,17 @@ def update_hypothesis(
 def pilot_metric(pilot: Pilot, key: str, field: str) -> Metric:
     metric = pilot.metric(key)
     if metric is None:
-        known = ", ".join(m.key for m in pilot.metrics) or "none yet: add one first"
-        raise InvalidField(field, f"the pilot has no metric '{key}' (known: {known})")
+        if pilot.metrics:
+            message = gettext(
+                "the pilot has no metric '%(key)s' (known: %(known)s)",
+                key=key,
+                known=", ".join(m.key for m in pilot.metrics),
+            )
+        else:
+            message = gettext(
+                "the pilot has no metric '%(key)s' (known: none yet: add one first)", key=key
+            )
+        raise InvalidField(field, message)
     return metric
 
 
@@ -216,7 +229,8 @@ def log_iteration(pilot: Pilot, body: schemas.IterationCreate, *, by: User) -> I
         suggestion = db.session.get(Suggestion, suggestion_id)
         if suggestion is None or suggestion.pilot_id != pilot.id:
             raise InvalidField(
-                "adopted_suggestions", f"the pilot has no suggestion #{suggestion_id}"
+                "adopted_suggestions",
+                gettext("the pilot has no suggestion #%(id)s", id=suggestion_id),
             )
         adopted.append(suggestion)
     fields = pilots.IterationFields(
@@ -237,7 +251,8 @@ def add_suggestion(pilot: Pilot, body: schemas.SuggestionCreate, *, by: User) ->
         if body.department is not None:
             department = department_named(body.department)
             if department is None:
-                raise InvalidField("department", f"there is no department '{body.department}'")
+                message = gettext("there is no department '%(name)s'", name=body.department)
+                raise InvalidField("department", message)
     return suggestions.add_suggestion(pilot, body.text, author=by, department=department)
 
 
@@ -248,7 +263,8 @@ def move_suggestion(suggestion: Suggestion, body: schemas.SuggestionMove, *, by:
             (i for i in suggestion.pilot.iterations if i.number == body.iteration), None
         )
         if iteration is None:
-            raise InvalidField("iteration", f"the pilot has no iteration {body.iteration}")
+            message = gettext("the pilot has no iteration %(number)s", number=body.iteration)
+            raise InvalidField("iteration", message)
     suggestions.move(
         suggestion,
         body.status,
@@ -289,11 +305,7 @@ def _push(table, pilot: Pilot, data: bytes, rows, *, key, source, by: User):
         earlier = _batch_with_key(pilot, key)
         if earlier is not None:
             if earlier.digest != digest:
-                raise Refused(
-                    422,
-                    f"the Idempotency-Key '{key}' was used for another body (batch "
-                    f"#{earlier.id}): use a new key for new {table.name}",
-                )
+                raise Refused(422, table.key_reused % {"key": key, "batch": earlier.id})
             return earlier, True
     json_rows = not isinstance(rows, str)
     text = as_csv(rows, table.columns) if json_rows else rows
@@ -309,7 +321,8 @@ def _check_shape(data: bytes) -> None:
         check_shape(data, "body")
     except LoadError as error:
         detail = {"message": error.message, "line": error.line, "column": error.column}
-        raise Refused(422, f"nothing was stored: {error.message}", [detail]) from None
+        message = gettext("nothing was stored: %(problem)s", problem=error.message)
+        raise Refused(422, message, [detail]) from None
 
 
 def _batch_with_key(pilot: Pilot, key: str) -> ImportBatch | None:
@@ -329,11 +342,16 @@ def _refuse_duplicate(pilot: Pilot, digest: str) -> None:
         .order_by(ImportBatch.id)
     )
     if earlier is not None:
-        raise Refused(
-            409,
-            f"this exact body was stored already as batch #{earlier.id} ({earlier.rows} rows): "
+        # "rows" whatever the count, as the English has always said.
+        message = ngettext(
+            "this exact body was stored already as batch #%(batch)s (%(num)d rows): "
             "storing it again would count its observations twice",
+            "this exact body was stored already as batch #%(batch)s (%(num)d rows): "
+            "storing it again would count its observations twice",
+            earlier.rows,
+            batch=earlier.id,
         )
+        raise Refused(409, message)
 
 
 def as_csv(rows, columns: tuple[str, ...] = OBSERVATION_COLUMNS) -> str:
@@ -358,26 +376,35 @@ def _cell(value) -> str:
 def _check_rows(table, pilot: Pilot, text: str, json_rows: bool) -> None:
     """Every bad cell, up to MAX_ERRORS; a CSV error names its line, a JSON one its item."""
     if "\x00" in text:
-        raise Refused(422, "the body holds NUL characters: it is not CSV text")
+        raise Refused(422, gettext("the body holds NUL characters: it is not CSV text"))
     errors, count = [], 0
     for line, values, problems in table.scan("body", _lines(text), pilot):
         if isinstance(values, dict) and values["unit"] and len(values["unit"]) > UNIT_LENGTH:
-            message = f"a unit has at most {UNIT_LENGTH} characters"
+            message = gettext("a unit has at most %(max)s characters", max=UNIT_LENGTH)
             problems = [LoadError("body", message, line, None, "unit")]
         count += len(problems)
         errors.extend(
             _error(problem, json_rows) for problem in problems[: MAX_ERRORS - len(errors)]
         )
     if count:
-        where = "item" if json_rows else "line"
         first = errors[0]
-        place = f"{where} {first['index' if json_rows else 'line']}"
-        raise Refused(
-            422,
-            f"nothing was stored: {count} problem{'s' if count != 1 else ''}, "
-            f"the first at {place}: {first['message']}",
-            errors,
-        )
+        if json_rows:
+            message = ngettext(
+                "nothing was stored: %(num)d problem, the first at item %(place)s: %(problem)s",
+                "nothing was stored: %(num)d problems, the first at item %(place)s: %(problem)s",
+                count,
+                place=first["index"],
+                problem=first["message"],
+            )
+        else:
+            message = ngettext(
+                "nothing was stored: %(num)d problem, the first at line %(place)s: %(problem)s",
+                "nothing was stored: %(num)d problems, the first at line %(place)s: %(problem)s",
+                count,
+                place=first["line"],
+                problem=first["message"],
+            )
+        raise Refused(422, message, errors)
 
 
 def _error(problem: LoadError, json_rows: bool) -> dict:
@@ -394,7 +421,7 @@ def _store(table, pilot: Pilot, text: str, digest: str, *, key, source, by: User
         table.store(writer, text, pilot)
         batch = writer.finish()
         if not batch.rows:
-            raise Refused(422, f"the body holds no {table.name}: nothing was stored")
+            raise Refused(422, str(table.empty))
     record(
         "imported",
         "observations",
@@ -425,6 +452,10 @@ class Table:
     columns: tuple[str, ...]
     scan: Callable
     store: Callable[[BatchWriter, str, Pilot], None]
+    # What the API answers, in the request's language, when a key was used for another body
+    # (with the key and the batch) and when the body has no rows.
+    key_reused: LazyString
+    empty: LazyString
 
 
 OBSERVATION_TABLE = Table(
@@ -433,6 +464,11 @@ OBSERVATION_TABLE = Table(
     OBSERVATION_COLUMNS,
     lambda path, lines, pilot: scan_observations(path, lines, *_known(pilot)),
     _store_observations,
+    _l(
+        "the Idempotency-Key '%(key)s' was used for another body (batch #%(batch)s): "
+        "use a new key for new observations"
+    ),
+    _l("the body holds no observations: nothing was stored"),
 )
 SUMMARY_TABLE = Table(
     "summaries",
@@ -440,6 +476,11 @@ SUMMARY_TABLE = Table(
     SUMMARY_COLUMNS,
     lambda path, lines, pilot: scan_summaries(path, lines, _known(pilot)[0]),
     _store_summaries,
+    _l(
+        "the Idempotency-Key '%(key)s' was used for another body (batch #%(batch)s): "
+        "use a new key for new summaries"
+    ),
+    _l("the body holds no summaries: nothing was stored"),
 )
 
 

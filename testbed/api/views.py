@@ -3,6 +3,8 @@
 import re
 
 from flask import jsonify, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from testbed.api import present, schemas, services
@@ -40,6 +42,14 @@ IDEMPOTENCY_KEY = {
     }
 }
 IDEMPOTENCY_PATTERN = r"^[!-~]{1,255}$"
+# What an address naming another pilot's object, or none, is told: one sentence per kind.
+NOT_IN_PILOT = {
+    "metric": _l("the pilot '%(pilot)s' has no metric with id %(id)s"),
+    "hypothesis": _l("the pilot '%(pilot)s' has no hypothesis with id %(id)s"),
+    "iteration": _l("the pilot '%(pilot)s' has no iteration with id %(id)s"),
+    "suggestion": _l("the pilot '%(pilot)s' has no suggestion with id %(id)s"),
+    "batch": _l("the pilot '%(pilot)s' has no batch with id %(id)s"),
+}
 
 
 @blueprint.record_once
@@ -203,7 +213,7 @@ def in_pilot(pilot: Pilot, model, object_id: int, name: str):
     """The object with that id if it belongs to ``pilot``; 404 otherwise, even if it exists."""
     found = db.session.get(model, object_id)
     if found is None or found.pilot_id != pilot.id:
-        raise ApiError(404, f"the pilot '{pilot.slug}' has no {name} with id {object_id}")
+        raise ApiError(404, NOT_IN_PILOT[name] % {"pilot": pilot.slug, "id": object_id})
     return found
 
 
@@ -451,7 +461,7 @@ def push_summaries(pilot: Pilot, body):
 def _push(push, pilot: Pilot, body):
     key = request.headers.get("Idempotency-Key")
     if key is not None and not re.fullmatch(IDEMPOTENCY_PATTERN, key):
-        message = "the Idempotency-Key must be 1 to 255 visible ASCII characters"
+        message = gettext("the Idempotency-Key must be 1 to 255 visible ASCII characters")
         raise ApiError(400, message, [{"message": message, "field": "Idempotency-Key"}])
     rows = body if isinstance(body, str) else body.root
     source = f"API push with token '{api_token().name}'"[:255]

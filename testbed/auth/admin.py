@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -43,8 +44,9 @@ def users():
                 **_editor(),
             )
 
-        if _commit(create, form.email.errors, "An account with this e-mail exists already."):
-            flash(f"The account {form.email.data} is created.", "success")
+        taken = gettext("An account with this e-mail exists already.")
+        if _commit(create, form.email.errors, taken):
+            flash(gettext("The account %(email)s is created.", email=form.email.data), "success")
             return redirect(url_for("admin.users"))
     accounts = db.session.scalars(
         select(User).options(selectinload(User.department)).order_by(User.active.desc(), User.email)
@@ -72,7 +74,7 @@ def user(user_id: int):
             )
 
         if _commit(change, form.role.errors):
-            flash(f"{account.email} is saved.", "success")
+            flash(gettext("%(email)s is saved.", email=account.email), "success")
             return redirect(url_for("admin.user", user_id=account.id))
     return _user_page(account, form=form, status=422)
 
@@ -88,7 +90,10 @@ def reset_password(user_id: int):
             services.reset_password(account, password_form.password.data, **_editor())
 
         if _commit(reset, password_form.password.errors):
-            flash(f"{account.email} has a new password: pass it on privately.", "success")
+            message = gettext(
+                "%(email)s has a new password: pass it on privately.", email=account.email
+            )
+            flash(message, "success")
             return redirect(url_for("admin.user", user_id=account.id))
     return _user_page(account, password_form=password_form, status=422)
 
@@ -96,16 +101,16 @@ def reset_password(user_id: int):
 @blueprint.post("/users/<int:user_id>/deactivate")
 @requires("admin.manage")
 def deactivate(user_id: int):
-    return _set_active(user_id, False, "can no longer sign in")
+    return _set_active(user_id, False)
 
 
 @blueprint.post("/users/<int:user_id>/reactivate")
 @requires("admin.manage")
 def reactivate(user_id: int):
-    return _set_active(user_id, True, "can sign in again")
+    return _set_active(user_id, True)
 
 
-def _set_active(user_id: int, active: bool, outcome: str):
+def _set_active(user_id: int, active: bool):
     account = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -116,7 +121,10 @@ def _set_active(user_id: int, active: bool, outcome: str):
         db.session.rollback()
         flash(_sentence(str(error)), "error")
     else:
-        flash(f"{account.email} {outcome}.", "success")
+        if active:
+            flash(gettext("%(email)s can sign in again.", email=account.email), "success")
+        else:
+            flash(gettext("%(email)s can no longer sign in.", email=account.email), "success")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
@@ -146,8 +154,9 @@ def departments():
         def create():
             services.add_department(form.name.data, **_editor())
 
-        if _commit(create, form.name.errors, "A department of this name exists already."):
-            flash(f"The department {form.name.data} is created.", "success")
+        taken = gettext("A department of this name exists already.")
+        if _commit(create, form.name.errors, taken):
+            flash(gettext("The department %(name)s is created.", name=form.name.data), "success")
             return redirect(url_for("admin.departments"))
     page = render_template("admin/departments.html", departments=_departments(), form=form)
     return page, 422 if form.is_submitted() else 200
@@ -164,8 +173,10 @@ def department(department_id: int):
         def rename():
             services.rename_department(unit, form.name.data, **_editor())
 
-        if _commit(rename, form.name.errors, "A department of this name exists already."):
-            flash(f"{before} is now called {form.name.data}.", "success")
+        taken = gettext("A department of this name exists already.")
+        if _commit(rename, form.name.errors, taken):
+            message = gettext("%(before)s is now called %(name)s.", before=before, name=form.name.data)
+            flash(message, "success")
             return redirect(url_for("admin.departments"))
     page = render_template("admin/department.html", department=unit, form=form)
     return page, 422 if form.is_submitted() else 200

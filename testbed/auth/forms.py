@@ -1,5 +1,7 @@
 """Forms for signing in and for administering accounts and departments."""
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import (
     DataRequired,
@@ -13,9 +15,9 @@ from wtforms.validators import (
 
 from testbed.auth.models import ROLES
 from testbed.auth.services import (
-    COMMON_PASSWORD,
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
+    common_password_sentence,
     find_department,
     find_user,
     is_common_password,
@@ -23,11 +25,11 @@ from testbed.auth.services import (
 from testbed.forms import WebForm
 
 ROLE_LABELS = {
-    "innovation": "Innovation team: runs pilots, registers hypotheses, loads data",
-    "department_head": "Department head: adds and follows suggestions",
-    "finance": "Finance: compares returns, edits costs and programmes",
-    "admin": "Admin: everything, including accounts",
-    "staff": "Staff: reads pilots, gives and votes on ideas",
+    "innovation": _l("Innovation team: runs pilots, registers hypotheses, loads data"),
+    "department_head": _l("Department head: adds and follows suggestions"),
+    "finance": _l("Finance: compares returns, edits costs and programmes"),
+    "admin": _l("Admin: everything, including accounts"),
+    "staff": _l("Staff: reads pilots, gives and votes on ideas"),
 }
 NO_DEPARTMENT = 0
 
@@ -35,20 +37,30 @@ NO_DEPARTMENT = 0
 class LoginForm(WebForm):
     """Signing in, from the page's form or a script's JSON body: both are limited alike."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
-    submit = SubmitField("Sign in")
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
+    submit = SubmitField(_l("Sign in"))
 
 
 def _not_common(form, field) -> None:
     # The services refuse it too; checking here puts the message next to the field.
     if field.data and is_common_password(field.data):
-        raise ValidationError(COMMON_PASSWORD[:1].upper() + COMMON_PASSWORD[1:] + ".")
+        raise ValidationError(common_password_sentence())
 
 
-def _password_field(
-    label: str, description: str = "Pass it on privately.", autocomplete: str | None = None
-) -> PasswordField:
+# What every new password's field says under it, with what the page adds.
+PRIVATELY = _l(
+    "At least %(min)s characters, not a common password. Pass it on privately.",
+    min=MIN_PASSWORD_LENGTH,
+)
+WORDS = _l(
+    "At least %(min)s characters, not a common password. "
+    "A few unrelated words are strong and easy to type.",
+    min=MIN_PASSWORD_LENGTH,
+)
+
+
+def _password_field(label, description=PRIVATELY, autocomplete: str | None = None):
     return PasswordField(
         label,
         validators=[
@@ -56,12 +68,11 @@ def _password_field(
             Length(
                 MIN_PASSWORD_LENGTH,
                 MAX_PASSWORD_LENGTH,
-                f"Use {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters.",
+                _l("Use %(min)d to %(max)d characters."),
             ),
             _not_common,
         ],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters, not a common password. "
-        + description,
+        description=description,
         render_kw={"autocomplete": autocomplete} if autocomplete else None,
     )
 
@@ -70,27 +81,27 @@ class AccountFields(WebForm):
     """Name, role and department, shared by creating and changing an account."""
 
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[lambda text: text.strip() if text else text],
         validators=[Optional(), Length(max=120)],
-        description="As colleagues know them; shown in the header.",
+        description=_l("As colleagues know them; shown in the header."),
     )
     role = SelectField(
-        "Role",
+        _l("Role"),
         choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES],
         validators=[InputRequired()],
-        description="What the person may do.",
+        description=_l("What the person may do."),
     )
     department = SelectField(
-        "Department",
+        _l("Department"),
         coerce=int,
         validators=[Optional()],
-        description="The department they speak for; department heads follow its suggestions.",
+        description=_l("The department they speak for; department heads follow its suggestions."),
     )
 
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.department.choices = [SelectChoice(NO_DEPARTMENT, "No department")] + [
+        self.department.choices = [SelectChoice(NO_DEPARTMENT, gettext("No department"))] + [
             SelectChoice(d.id, d.name) for d in departments
         ]
         self._departments = {d.id: d for d in departments}
@@ -101,63 +112,61 @@ class AccountFields(WebForm):
 
 class UserForm(AccountFields):
     email = EmailField(
-        "E-mail",
+        _l("E-mail"),
         filters=[lambda text: text.strip().lower() if text else text],
         validators=[
             InputRequired(),
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter an e-mail address."),
+            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address.")),
             Length(max=254),
         ],
-        description="They sign in with it.",
+        description=_l("They sign in with it."),
     )
-    password = _password_field("Initial password")
-    submit = SubmitField("Create the account")
+    password = _password_field(_l("Initial password"))
+    submit = SubmitField(_l("Create the account"))
 
     def validate_email(self, field):
         if field.data and find_user(field.data) is not None:
-            raise ValidationError("An account with this e-mail exists already.")
+            raise ValidationError(gettext("An account with this e-mail exists already."))
 
 
 class ChangeUserForm(AccountFields):
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
 
 class PasswordForm(WebForm):
-    password = _password_field("New password")
+    password = _password_field(_l("New password"))
     confirm = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", "The two passwords differ.")],
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", _l("The two passwords differ."))],
     )
-    submit = SubmitField("Set the password")
+    submit = SubmitField(_l("Set the password"))
 
 
 class ChangePasswordForm(WebForm):
     """A signed-in user's own change of password."""
 
     current = PasswordField(
-        "Current password",
+        _l("Current password"),
         validators=[InputRequired(), Length(max=256)],
         render_kw={"autocomplete": "current-password"},
     )
-    password = _password_field(
-        "New password", "A few unrelated words are strong and easy to type.", "new-password"
-    )
+    password = _password_field(_l("New password"), WORDS, "new-password")
     confirm = PasswordField(
-        "New password again",
-        validators=[InputRequired(), EqualTo("password", "The two passwords differ.")],
+        _l("New password again"),
+        validators=[InputRequired(), EqualTo("password", _l("The two passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change the password")
+    submit = SubmitField(_l("Change the password"))
 
 
 class DepartmentForm(WebForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         filters=[lambda text: text.strip() if text else text],
         validators=[InputRequired(), Length(max=120)],
-        description="Such as Operations, Sales or Finance.",
+        description=_l("Such as Operations, Sales or Finance."),
     )
-    submit = SubmitField("Save")
+    submit = SubmitField(_l("Save"))
 
     def __init__(self, *args, department_id: int | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,10 +174,10 @@ class DepartmentForm(WebForm):
 
     def validate_name(self, field):
         if field.data and find_department(field.data, self.department_id) is not None:
-            raise ValidationError("A department of this name exists already.")
+            raise ValidationError(gettext("A department of this name exists already."))
 
 
 class ConfirmForm(WebForm):
     """A button that changes something: only the CSRF token is checked."""
 
-    submit = SubmitField("Confirm")
+    submit = SubmitField(_l("Confirm"))

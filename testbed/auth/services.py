@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
@@ -13,14 +14,29 @@ from testbed.audit import record
 from testbed.auth.models import PASSWORD_METHOD, ROLES, Department, User
 from testbed.auth.sessions import end_sessions_of
 from testbed.extensions import db
+from testbed.i18n import figure
 
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 COMMON_PASSWORDS_REFUSED = 10_000
-COMMON_PASSWORD = (
-    f"this password is among the {COMMON_PASSWORDS_REFUSED:,} most common ones, "
-    "which attackers try first: choose another, such as a few unrelated words"
-)
+
+
+def common_password() -> str:
+    """Why a common password is refused, as a clause (the CLI and the API say it so)."""
+    return gettext(
+        "this password is among the %(count)s most common ones, "
+        "which attackers try first: choose another, such as a few unrelated words",
+        count=figure(f"{COMMON_PASSWORDS_REFUSED:,}"),
+    )
+
+
+def common_password_sentence() -> str:
+    """The same reason as a sentence, as a form shows it next to the field."""
+    return gettext(
+        "This password is among the %(count)s most common ones, "
+        "which attackers try first: choose another, such as a few unrelated words.",
+        count=figure(f"{COMMON_PASSWORDS_REFUSED:,}"),
+    )
 
 
 def create_user(
@@ -29,12 +45,11 @@ def create_user(
     """Add a user to the session; raises ValueError with a reason a person can fix."""
     email = email.strip().lower()
     if "@" not in email:
-        raise ValueError(f"'{email}' is not an e-mail address")
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
+        raise ValueError(gettext("'%(email)s' is not an e-mail address", email=email))
+    _check_role(role)
     check_new_password(password)
     if find_user(email) is not None:
-        raise ValueError(f"a user with the e-mail {email} exists already")
+        raise ValueError(gettext("a user with the e-mail %(email)s exists already", email=email))
     user = User(email=email, role=role, name=name, department=department)
     user.set_password(password)
     db.session.add(user)
@@ -101,15 +116,22 @@ def change_user(
     user_id: int | None = None,
 ) -> None:
     """Change a user's name, role and department; the last active admin keeps the admin role."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}, not '{role}'")
+    _check_role(role)
     if role != "admin":
-        _keep_an_admin(user, "change the role of")
+        _keep_an_admin(user, deactivating=False)
     before = f"{user.role}, {_department_label(user.department)}"
     user.name, user.role, user.department = name.strip(), role, department
     db.session.flush()
     summary = f"{user.email}: {before} → {role}, {_department_label(department)}"
     _record("updated", user, actor, user_id, summary)
+
+
+def _check_role(role: str) -> None:
+    if role not in ROLES:
+        message = gettext(
+            "role must be one of %(roles)s, not '%(role)s'", roles=", ".join(ROLES), role=role
+        )
+        raise ValueError(message)
 
 
 def _department_label(department: Department | None) -> str:
@@ -125,7 +147,7 @@ def set_active(user: User, active: bool, *, actor: str, user_id: int | None = No
     if user.active == active:
         return
     if not active:
-        _keep_an_admin(user, "deactivate")
+        _keep_an_admin(user, deactivating=True)
         end_sessions_of(user)
         revoke_tokens_of(user, actor=actor, user_id=user_id)
     user.active = active
@@ -146,7 +168,7 @@ class WrongPassword(ValueError):
 def change_own_password(user: User, current: str, new: str) -> None:
     """A user's own change of password; it signs them out everywhere (the caller signs in anew)."""
     if not user.check_password(current):
-        raise WrongPassword("the current password is wrong")
+        raise WrongPassword(gettext("the current password is wrong"))
     _replace_password(user, new)
     _record("password_changed", user, user.email, user.id, user.email)
 
@@ -168,10 +190,14 @@ def check_new_password(password: str) -> None:
     """
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise ValueError(
-            f"the password must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"
+            gettext(
+                "the password must be %(min)s to %(max)s characters long",
+                min=MIN_PASSWORD_LENGTH,
+                max=MAX_PASSWORD_LENGTH,
+            )
         )
     if is_common_password(password):
-        raise ValueError(COMMON_PASSWORD)
+        raise ValueError(common_password())
 
 
 def is_common_password(password: str) -> bool:
@@ -198,7 +224,7 @@ def active_admin_count(*, lock: bool = False) -> int:
     return len(db.session.scalars(admins.with_for_update() if lock else admins).all())
 
 
-def _keep_an_admin(user: User, what: str) -> None:
+def _keep_an_admin(user: User, *, deactivating: bool) -> None:
     """Refuse a change that would leave nobody able to manage accounts.
 
     The active admins are locked while they are counted (PostgreSQL), so two
@@ -207,10 +233,19 @@ def _keep_an_admin(user: User, what: str) -> None:
     in at a time anyway.
     """
     if user.role == "admin" and user.active and active_admin_count(lock=True) <= 1:
-        raise ValueError(
-            f"cannot {what} {user.email}: they are the last active admin; "
-            "make another user an admin first"
-        )
+        if deactivating:
+            message = gettext(
+                "cannot deactivate %(email)s: they are the last active admin; "
+                "make another user an admin first",
+                email=user.email,
+            )
+        else:
+            message = gettext(
+                "cannot change the role of %(email)s: they are the last active admin; "
+                "make another user an admin first",
+                email=user.email,
+            )
+        raise ValueError(message)
 
 
 def add_department(name: str, *, actor: str, user_id: int | None = None) -> Department:
@@ -241,9 +276,9 @@ def find_department(name: str, except_id: int | None = None) -> Department | Non
 def _department_name(name: str, except_id: int | None = None) -> str:
     name = name.strip()
     if not name:
-        raise ValueError("give the department a name")
+        raise ValueError(gettext("give the department a name"))
     if find_department(name, except_id) is not None:
-        raise ValueError(f"a department called '{name}' exists already")
+        raise ValueError(gettext("a department called '%(name)s' exists already", name=name))
     return name
 
 

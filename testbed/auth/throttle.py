@@ -26,6 +26,7 @@ import math
 import time
 
 from flask import Flask, current_app, g, render_template, request
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
@@ -84,7 +85,13 @@ def _token_refused(response) -> bool:
 
 
 def _token_message() -> str:
-    return f"too many requests without a valid API token from this address: {_retry_phrase()}"
+    return ngettext(
+        "too many requests without a valid API token from this address: "
+        "try again in %(num)d minute",
+        "too many requests without a valid API token from this address: "
+        "try again in %(num)d minutes",
+        _minutes(_seconds_to_wait()),
+    )
 
 
 def _failures(setting: str, default: str, key_func):
@@ -149,8 +156,3 @@ def _seconds_to_wait() -> int:
 
 def _minutes(seconds: int) -> int:
     return max(1, math.ceil(seconds / 60))
-
-
-def _retry_phrase() -> str:
-    minutes = _minutes(_seconds_to_wait())
-    return f"try again in {minutes} minute{'s' if minutes != 1 else ''}"

@@ -1,6 +1,7 @@
 """Signing in and out, and changing one's own password."""
 
 from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from testbed.auth import security_log, sessions
@@ -63,7 +64,7 @@ def login():
             return redirect(url_for("pilots.portfolio"))
         note_failed_sign_in()
         security_log.failed_sign_in(form.email.data)
-        form.password.errors.append("Wrong e-mail or password.")
+        form.password.errors.append(gettext("Wrong e-mail or password."))
     return render_template("auth/login.html", form=form)
 
 
@@ -74,7 +75,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.")
+    flash(gettext("You are signed out."))
     return redirect(url_for("auth.login"))
 
 
@@ -94,7 +95,11 @@ def change_password():
         else:
             # Every session ended with the old password; this browser gets a new one.
             sign_in(current_user._get_current_object())
-            flash("Your password is changed; any other browser signed in as you is signed out.")
+            flash(
+                gettext(
+                    "Your password is changed; any other browser signed in as you is signed out."
+                )
+            )
             return redirect(url_for("pilots.portfolio"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status

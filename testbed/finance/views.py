@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +61,9 @@ def portfolio():
 @blueprint.get("/finance/export.csv")
 @requires("finance.view")
 def portfolio_csv():
-    text = csv_text(PORTFOLIO_HEADER, portfolio_rows(comparison.portfolio()["rows"]))
+    # A download for programs: its decision rules stay English, as its columns do.
+    with force_locale("en"):
+        text = csv_text(PORTFOLIO_HEADER, portfolio_rows(comparison.portfolio()["rows"]))
     return _csv(text, file_name("finance-portfolio"))
 
 

@@ -13,11 +13,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import matplotlib
+from babel.dates import get_month_names
 from flask import current_app
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from matplotlib import dates as mdates
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
+from testbed.i18n import DEFAULT_LANGUAGE, figure, language
 from testbed.pilots.models import Metric, Pilot
 from testbed.results import decision, verdicts
 from testbed.results.services import report_for
@@ -38,15 +42,15 @@ class Outcome:
 
 
 OUTCOMES = {
-    "improved": Outcome("improved", "Improved", "good"),
-    "unchanged": Outcome("unchanged", "No detectable change", "neutral"),
-    "worse": Outcome("worse", "Worse", "bad"),
-    "holds": Outcome("holds", "Guardrail holds", "good"),
-    "breached": Outcome("breached", "Guardrail breached", "bad"),
-    "unshown": Outcome("unshown", "Guardrail not yet shown to hold", "warn"),
-    "threshold": Outcome("threshold", "Threshold found", "notable"),
-    "no-threshold": Outcome("no-threshold", "No detectable threshold", "neutral"),
-    "pending": Outcome("pending", "Not enough data", "pending"),
+    "improved": Outcome("improved", _l("Improved"), "good"),
+    "unchanged": Outcome("unchanged", _l("No detectable change"), "neutral"),
+    "worse": Outcome("worse", _l("Worse"), "bad"),
+    "holds": Outcome("holds", _l("Guardrail holds"), "good"),
+    "breached": Outcome("breached", _l("Guardrail breached"), "bad"),
+    "unshown": Outcome("unshown", _l("Guardrail not yet shown to hold"), "warn"),
+    "threshold": Outcome("threshold", _l("Threshold found"), "notable"),
+    "no-threshold": Outcome("no-threshold", _l("No detectable threshold"), "neutral"),
+    "pending": Outcome("pending", _l("Not enough data"), "pending"),
 }
 
 
@@ -110,10 +114,10 @@ def forest_rows(pilot: Pilot, report: dict) -> tuple[list[ForestRow], list[tuple
     for result in report["results"]:
         relative = result.get("relative")
         if result.get("error"):
-            skipped.append((result["hypothesis"], "not enough data yet"))
+            skipped.append((result["hypothesis"], gettext("not enough data yet")))
             continue
         if not relative or None in (relative["estimate"], relative["ci_low"], relative["ci_high"]):
-            skipped.append((result["hypothesis"], "no relative change to show"))
+            skipped.append((result["hypothesis"], gettext("no relative change to show")))
             continue
         metric = pilot.metric(result["metric"])
         flipped = result["direction"] == "decrease"
@@ -222,10 +226,12 @@ def markers(pilot: Pilot) -> list[Marker]:
     """Pilot start and each iteration's start, one marker per date."""
     labels: dict[date, list[str]] = {}
     if pilot.start_date:
-        labels[pilot.start_date] = ["Pilot start"]
+        labels[pilot.start_date] = [gettext("Pilot start")]
     for iteration in pilot.iterations:
         if iteration.start_date:
-            labels.setdefault(iteration.start_date, []).append(f"Iteration {iteration.number}")
+            labels.setdefault(iteration.start_date, []).append(
+                gettext("Iteration %(number)s", number=iteration.number)
+            )
     return [
         Marker(day, " · ".join(names), day == pilot.start_date)
         for day, names in sorted(labels.items())
@@ -262,8 +268,8 @@ def progress(pilot: Pilot, metric: Metric) -> Progress:
         return Progress(
             metric,
             "period",
-            "before the pilot",
-            "during the pilot",
+            gettext("before the pilot"),
+            gettext("during the pilot"),
             _pair(metric, cells.get(("baseline", "pre")), cells.get(("baseline", "post"))),
             _pair(metric, cells.get(("pilot", "pre")), cells.get(("pilot", "post"))),
         )
@@ -281,8 +287,8 @@ def progress(pilot: Pilot, metric: Metric) -> Progress:
             return Progress(
                 metric,
                 "iterations",
-                f"iteration {first[0]}",
-                f"iteration {latest[0]}",
+                gettext("iteration %(number)s", number=first[0]),
+                gettext("iteration %(number)s", number=latest[0]),
                 pairs["baseline"],
                 pairs["pilot"],
             )
@@ -370,7 +376,9 @@ def placeholder_figure(message: str, height: float = 1.2) -> Figure:
 
 def forest_figure(rows: list[ForestRow]) -> Figure:
     if not rows:
-        return placeholder_figure("No results to plot yet: load observations for both groups.")
+        return placeholder_figure(
+            gettext("No results to plot yet: load observations for both groups.")
+        )
     figure = Figure(figsize=(WIDTH, 1.1 + 0.42 * len(rows)), layout="constrained")
     axes = figure.add_subplot()
     positions = range(len(rows))[::-1]  # first hypothesis on top
@@ -387,9 +395,9 @@ def forest_figure(rows: list[ForestRow]) -> Figure:
     axes.set_xlim(-reach, reach)
     axes.set_ylim(-0.7, len(rows) - 0.3)
     axes.xaxis.set_major_formatter(FuncFormatter(_signed_percent))
-    axes.set_xlabel("Relative change, turned so that right is better")
-    axes.text(0.99, 1.01, "better →", transform=axes.transAxes, ha="right", va="bottom")
-    axes.text(0.01, 1.01, "← worse", transform=axes.transAxes, ha="left", va="bottom")
+    axes.set_xlabel(gettext("Relative change, turned so that right is better"))
+    axes.text(0.99, 1.01, gettext("better →"), transform=axes.transAxes, ha="right", va="bottom")
+    axes.text(0.01, 1.01, gettext("← worse"), transform=axes.transAxes, ha="left", va="bottom")
     axes.tick_params(axis="y", length=0)
     return figure
 
@@ -398,14 +406,17 @@ def series_figure(series: Series) -> Figure:
     points = series.points
     if not points:
         return placeholder_figure(
-            f"No dated observations of {_short(series.metric.name, 50)} yet.", height=1.0
+            gettext(
+                "No dated observations of %(metric)s yet.", metric=_short(series.metric.name, 50)
+            ),
+            height=1.0,
         )
     figure = Figure(figsize=(WIDTH, SERIES_HEIGHT), layout="constrained")
     axes = figure.add_subplot()
     scale = 100 if series.metric.kind == "proportion" else 1
     for group, colour, label in (
-        ("baseline", BASELINE_COLOUR, "Baseline group"),
-        ("pilot", PILOT_COLOUR, "Pilot group"),
+        ("baseline", BASELINE_COLOUR, gettext("Baseline group")),
+        ("pilot", PILOT_COLOUR, gettext("Pilot group")),
     ):
         pairs = [(p.day, getattr(p, group)) for p in points if getattr(p, group) is not None]
         if pairs:
@@ -413,11 +424,14 @@ def series_figure(series: Series) -> Figure:
             axes.plot(days, [v * scale for v in values], color=colour, linewidth=1.4, label=label)
     first, last = points[0].day, points[-1].day
     if series.pilot_start and series.pilot_start > first:
-        axes.axvspan(first, series.pilot_start, color="#f1f2f5", zorder=0, label="Before the pilot")
+        axes.axvspan(
+            first, series.pilot_start, color="#f1f2f5", zorder=0, label=gettext("Before the pilot")
+        )
     _draw_markers(axes, [m for m in series.markers if first <= m.day <= last], first, last)
     locator = mdates.AutoDateLocator(maxticks=8)
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    axes.xaxis.set_major_formatter(DateFormatter(locator, **DATE_FORMATS.get(language(), {})))
+    axes.yaxis.set_major_formatter(NumberFormatter())
     axes.set_ylabel(_axis_label(series.metric))
     axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=8)
     return figure
@@ -451,13 +465,66 @@ def _draw_markers(axes, found: list[Marker], first: date, last: date) -> None:
         )
 
 
+class NumberFormatter(ScalarFormatter):
+    """Matplotlib's tick figures, written the current language's way."""
+
+    def format_ticks(self, values):
+        return [figure(label) for label in super().format_ticks(values)]
+
+    def get_offset(self):
+        return figure(super().get_offset())
+
+
+class DateFormatter(mdates.ConciseDateFormatter):
+    """Matplotlib's concise dates, with the months named in the current language."""
+
+    def format_ticks(self, values):
+        return [_months(label) for label in super().format_ticks(values)]
+
+    def get_offset(self):
+        return _months(super().get_offset())
+
+
+# Where a language writes dates in another order than matplotlib's (English) one.
+DATE_FORMATS = {
+    "fr": {
+        "zero_formats": ["", "%Y", "%b", "%d %b", "%H:%M", "%H:%M"],
+        "offset_formats": ["", "%Y", "%b %Y", "%d %b %Y", "%d %b %Y", "%d %b %Y %H:%M"],
+    }
+}
+ENGLISH_MONTHS = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
+MONTH = re.compile(rf"\b({'|'.join(ENGLISH_MONTHS)})\b")
+
+
+def _months(text: str) -> str:
+    """Month names as matplotlib writes them (strftime's, in English), in the current language."""
+    current = language()
+    if current == DEFAULT_LANGUAGE or not text:
+        return text
+    names = get_month_names("abbreviated", locale=current)
+    return MONTH.sub(lambda found: names[ENGLISH_MONTHS.index(found.group(1)) + 1], text)
+
+
 def _signed_percent(value: float, _position) -> str:
-    return "0%" if abs(value) < 1e-12 else f"{value:+.0%}"
+    return figure("0%" if abs(value) < 1e-12 else f"{value:+.0%}")
 
 
 def _axis_label(metric: Metric) -> str:
     """The unit only: the chart's heading on the page names the metric."""
-    return "share (%)" if metric.kind == "proportion" else _short(metric.unit, 40)
+    return gettext("share (%)") if metric.kind == "proportion" else _short(metric.unit, 40)
 
 
 def _short(text: str, limit: int) -> str:
@@ -492,7 +559,7 @@ def _series_metric(pilot: Pilot, name: str) -> Metric:
 
 
 def chart_svg(pilot: Pilot, name: str) -> bytes:
-    """The chart as SVG, drawn once per pilot version and then read from disk.
+    """The chart as SVG, drawn once per pilot version and language, then read from disk.
 
     Raises ``KeyError`` for a name the pilot has no chart for.
     """
@@ -500,7 +567,8 @@ def chart_svg(pilot: Pilot, name: str) -> bytes:
         raise KeyError(name)
     folder = _pilot_folder(pilot)
     prefix = f"{DRAWING}-v{pilot.version}-"
-    path = folder / f"{prefix}{name}.svg"
+    # Its words are in the reader's language: one file per language.
+    path = folder / f"{prefix}{language()}-{name}.svg"
     if path.exists():
         return path.read_bytes()
     svg = render_chart(pilot, name)

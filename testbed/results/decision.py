@@ -22,27 +22,37 @@ decides (docs/statistics.md has the table):
 
 from __future__ import annotations
 
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
 from testbed.results.verdicts import outcome
 
 # Each recommendation's label, and what it asks of the team.
 RECOMMENDATIONS = {
     "scale": (
-        "Scale",
-        "every primary hypothesis improved significantly and every guardrail held",
+        _l("Scale"),
+        _l("every primary hypothesis improved significantly and every guardrail held"),
     ),
     "iterate": (
-        "Iterate",
-        "change the pilot and test again: the gain came with a breached guardrail, or the "
-        "pilot moved nothing although it had the data to show a change worth acting on",
+        _l("Iterate"),
+        _l(
+            "change the pilot and test again: the gain came with a breached guardrail, or the "
+            "pilot moved nothing although it had the data to show a change worth acting on"
+        ),
     ),
     "stop": (
-        "Stop",
-        "a primary hypothesis got worse, or a guardrail was breached without a gain to show for it",
+        _l("Stop"),
+        _l(
+            "a primary hypothesis got worse, or a guardrail was breached without a gain to show "
+            "for it"
+        ),
     ),
     "insufficient": (
-        "Not enough evidence yet",
-        "keep collecting: too little data, a guardrail not yet shown to hold, no guardrail "
-        "at all, or groups whose sizes do not match the plan",
+        _l("Not enough evidence yet"),
+        _l(
+            "keep collecting: too little data, a guardrail not yet shown to hold, no guardrail "
+            "at all, or groups whose sizes do not match the plan"
+        ),
     ),
 }
 
@@ -59,77 +69,170 @@ _PRIMARY = {
 
 
 def decide(report: dict) -> dict:
-    """The pilot's recommendation (a key of ``RECOMMENDATIONS``) and the rule, in one sentence."""
+    """The pilot's recommendation (a key of ``RECOMMENDATIONS``) and the rule, in one sentence.
+
+    The sentence is in the current language (a report keeps it in English).
+    """
     results = report["results"]
     primaries = {r["hypothesis"]: _PRIMARY[outcome(r)] for r in results if r["role"] == "primary"}
     guardrails = guardrail_status(results)
     worse, pending = _keys(primaries, "worse"), _keys(primaries, "pending")
     every_improved = bool(primaries) and set(primaries.values()) == {"improved"}
-    improved = _improved_phrase(results)
+    # How the rules say "improved": a threshold design finds a threshold, it does not improve.
+    threshold = any(r["design"] == "threshold" for r in results if r["role"] == "primary")
     if not primaries:
         return _decision(
             "insufficient",
-            "Not enough evidence yet: the pilot has no primary hypothesis to decide on.",
+            gettext("Not enough evidence yet: the pilot has no primary hypothesis to decide on."),
         )
     if (report.get("sample_ratio") or {}).get("mismatch"):
         return _decision(
             "insufficient",
-            "Not enough evidence yet: the groups' sizes do not match the planned shares "
-            "(sample-ratio mismatch), so no result can be trusted until the cause is found.",
+            gettext(
+                "Not enough evidence yet: the groups' sizes do not match the planned shares "
+                "(sample-ratio mismatch), so no result can be trusted until the cause is found."
+            ),
         )
     if worse:
-        return _decision("stop", f"Stop: {_primary(worse)} got significantly worse.")
+        return _decision(
+            "stop",
+            ngettext(
+                "Stop: primary hypothesis %(keys)s got significantly worse.",
+                "Stop: primary hypotheses %(keys)s got significantly worse.",
+                len(worse),
+                keys=_listed(worse),
+            ),
+        )
     if guardrails["breached"]:
-        return _breached(guardrails["breached"], every_improved, improved)
+        return _breached(guardrails["breached"], every_improved, threshold)
     if pending:
         return _decision(
             "insufficient",
-            f"Not enough evidence yet: {_primary(pending)} {_verb(pending, 'has', 'have')} "
-            "too little data to be tested.",
+            ngettext(
+                "Not enough evidence yet: primary hypothesis %(keys)s has too little data to be "
+                "tested.",
+                "Not enough evidence yet: primary hypotheses %(keys)s have too little data to be "
+                "tested.",
+                len(pending),
+                keys=_listed(pending),
+            ),
         )
     if every_improved:
-        return _improved(guardrails, improved, _exploratory(results))
+        return _improved(guardrails, threshold, _exploratory(results))
     return _unchanged(
         [r for r in results if r["role"] == "primary" and primaries[r["hypothesis"]] == "unchanged"]
     )
 
 
-def _breached(breached: list[str], every_improved: bool, improved: str) -> dict:
-    were = f"{_guardrail(breached)} {_verb(breached, 'was', 'were')} breached"
-    if every_improved:
-        return _decision(
-            "iterate",
-            f"Iterate: every primary hypothesis {improved}, but {were}; "
-            "change what harms it before scaling.",
+def _breached(breached: list[str], every_improved: bool, threshold: bool) -> dict:
+    count, keys = len(breached), _listed(breached)
+    if every_improved and threshold:
+        rule = ngettext(
+            "Iterate: every primary hypothesis improved or found its threshold, but guardrail "
+            "%(keys)s was breached; change what harms it before scaling.",
+            "Iterate: every primary hypothesis improved or found its threshold, but guardrails "
+            "%(keys)s were breached; change what harms it before scaling.",
+            count,
+            keys=keys,
         )
-    return _decision("stop", f"Stop: {were} and not every primary hypothesis {improved}.")
+    elif every_improved:
+        rule = ngettext(
+            "Iterate: every primary hypothesis improved, but guardrail %(keys)s was breached; "
+            "change what harms it before scaling.",
+            "Iterate: every primary hypothesis improved, but guardrails %(keys)s were breached; "
+            "change what harms it before scaling.",
+            count,
+            keys=keys,
+        )
+    elif threshold:
+        rule = ngettext(
+            "Stop: guardrail %(keys)s was breached and not every primary hypothesis improved or "
+            "found its threshold.",
+            "Stop: guardrails %(keys)s were breached and not every primary hypothesis improved "
+            "or found its threshold.",
+            count,
+            keys=keys,
+        )
+    else:
+        rule = ngettext(
+            "Stop: guardrail %(keys)s was breached and not every primary hypothesis improved.",
+            "Stop: guardrails %(keys)s were breached and not every primary hypothesis improved.",
+            count,
+            keys=keys,
+        )
+    return _decision("iterate" if every_improved else "stop", rule)
 
 
-def _improved(guardrails: dict, improved: str, exploratory: list[str]) -> dict:
+def _improved(guardrails: dict, threshold: bool, exploratory: list[str]) -> dict:
     unshown = guardrails["unshown"]
     if guardrails["state"] == "none":
-        return _decision(
-            "insufficient",
-            f"Not enough evidence yet: every primary hypothesis {improved}, but no guardrail "
-            "shows that nothing else got worse.",
-        )
+        if threshold:
+            rule = gettext(
+                "Not enough evidence yet: every primary hypothesis improved or found its "
+                "threshold, but no guardrail shows that nothing else got worse."
+            )
+        else:
+            rule = gettext(
+                "Not enough evidence yet: every primary hypothesis improved, but no guardrail "
+                "shows that nothing else got worse."
+            )
+        return _decision("insufficient", rule)
     if unshown:
-        return _decision(
-            "insufficient",
-            f"Not enough evidence yet: every primary hypothesis {improved}, but "
-            f"{_guardrail(unshown)} {_verb(unshown, 'is', 'are')} not yet shown to hold.",
-        )
+        count, keys = len(unshown), _listed(unshown)
+        if threshold:
+            rule = ngettext(
+                "Not enough evidence yet: every primary hypothesis improved or found its "
+                "threshold, but guardrail %(keys)s is not yet shown to hold.",
+                "Not enough evidence yet: every primary hypothesis improved or found its "
+                "threshold, but guardrails %(keys)s are not yet shown to hold.",
+                count,
+                keys=keys,
+            )
+        else:
+            rule = ngettext(
+                "Not enough evidence yet: every primary hypothesis improved, but guardrail "
+                "%(keys)s is not yet shown to hold.",
+                "Not enough evidence yet: every primary hypothesis improved, but guardrails "
+                "%(keys)s are not yet shown to hold.",
+                count,
+                keys=keys,
+            )
+        return _decision("insufficient", rule)
     if exploratory:
-        return _decision(
-            "insufficient",
-            f"Not enough evidence yet: every primary hypothesis {improved}, but "
-            f"{_primary(exploratory)} {_verb(exploratory, 'was', 'were')} stated after "
-            "its data (exploratory): confirm it in a new iteration before scaling.",
+        count, keys = len(exploratory), _listed(exploratory)
+        if threshold:
+            rule = ngettext(
+                "Not enough evidence yet: every primary hypothesis improved or found its "
+                "threshold, but primary hypothesis %(keys)s was stated after its data "
+                "(exploratory): confirm it in a new iteration before scaling.",
+                "Not enough evidence yet: every primary hypothesis improved or found its "
+                "threshold, but primary hypotheses %(keys)s were stated after its data "
+                "(exploratory): confirm it in a new iteration before scaling.",
+                count,
+                keys=keys,
+            )
+        else:
+            rule = ngettext(
+                "Not enough evidence yet: every primary hypothesis improved, but primary "
+                "hypothesis %(keys)s was stated after its data (exploratory): confirm it in a "
+                "new iteration before scaling.",
+                "Not enough evidence yet: every primary hypothesis improved, but primary "
+                "hypotheses %(keys)s were stated after its data (exploratory): confirm it in a "
+                "new iteration before scaling.",
+                count,
+                keys=keys,
+            )
+        return _decision("insufficient", rule)
+    if threshold:
+        rule = gettext(
+            "Scale: every primary hypothesis improved significantly or found its threshold, "
+            "and every guardrail held."
         )
-    return _decision(
-        "scale",
-        f"Scale: every primary hypothesis {_SIGNIFICANTLY[improved]} and every guardrail held.",
-    )
+    else:
+        rule = gettext(
+            "Scale: every primary hypothesis improved significantly and every guardrail held."
+        )
+    return _decision("scale", rule)
 
 
 def _unchanged(unchanged: list[dict]) -> dict:
@@ -137,15 +240,28 @@ def _unchanged(unchanged: list[dict]) -> dict:
     if short:
         return _decision(
             "insufficient",
-            f"Not enough evidence yet: {_primary(short)} {_verb(short, 'shows', 'show')} no "
-            "detectable change, and the pilot does not yet have the data to detect the "
-            "smallest change worth acting on.",
+            ngettext(
+                "Not enough evidence yet: primary hypothesis %(keys)s shows no detectable "
+                "change, and the pilot does not yet have the data to detect the smallest change "
+                "worth acting on.",
+                "Not enough evidence yet: primary hypotheses %(keys)s show no detectable "
+                "change, and the pilot does not yet have the data to detect the smallest change "
+                "worth acting on.",
+                len(short),
+                keys=_listed(short),
+            ),
         )
     keys = [r["hypothesis"] for r in unchanged]
     return _decision(
         "iterate",
-        f"Iterate: {_primary(keys)} {_verb(keys, 'shows', 'show')} no detectable change "
-        "although the pilot has the data to detect the smallest change worth acting on.",
+        ngettext(
+            "Iterate: primary hypothesis %(keys)s shows no detectable change although the pilot "
+            "has the data to detect the smallest change worth acting on.",
+            "Iterate: primary hypotheses %(keys)s show no detectable change although the pilot "
+            "has the data to detect the smallest change worth acting on.",
+            len(keys),
+            keys=_listed(keys),
+        ),
     )
 
 
@@ -191,18 +307,6 @@ def standing(report: dict) -> dict:
     return {"decision": report["decision"], "guardrails": guardrail_status(report["results"])}
 
 
-_SIGNIFICANTLY = {
-    "improved": "improved significantly",
-    "improved or found its threshold": "improved significantly or found its threshold,",
-}
-
-
-def _improved_phrase(results: list[dict]) -> str:
-    """How the rules say 'improved': a threshold design finds a threshold, it does not improve."""
-    designs = {r["design"] for r in results if r["role"] == "primary"}
-    return "improved or found its threshold" if "threshold" in designs else "improved"
-
-
 def _decision(recommendation: str, rule: str) -> dict:
     return {"recommendation": recommendation, "rule": rule}
 
@@ -220,15 +324,5 @@ def _keys(primaries: dict[str, str], found: str) -> list[str]:
     return [key for key, value in primaries.items() if value == found]
 
 
-def _primary(keys: list[str]) -> str:
-    noun = "primary hypothesis" if len(keys) == 1 else "primary hypotheses"
-    return f"{noun} {', '.join(keys)}"
-
-
-def _guardrail(keys: list[str]) -> str:
-    noun = "guardrail" if len(keys) == 1 else "guardrails"
-    return f"{noun} {', '.join(keys)}"
-
-
-def _verb(keys: list[str], one: str, several: str) -> str:
-    return one if len(keys) == 1 else several
+def _listed(keys: list[str]) -> str:
+    return ", ".join(keys)

@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import math
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import FloatField, SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from analysis.planning import DESIGNS
 from testbed.forms import WebForm
+from testbed.i18n import figure
 
-KINDS = [SelectChoice("mean", "A mean (or a ratio)"), SelectChoice("proportion", "A proportion")]
+KINDS = [
+    SelectChoice("mean", _l("A mean (or a ratio)")),
+    SelectChoice("proportion", _l("A proportion")),
+]
 DESIGN_LABELS = {
-    "concurrent": "Concurrent: pilot against baseline over the same period",
-    "pre_post": "Pre/post: the pilot group before against after",
-    "did": "Difference-in-differences: both groups, before and after",
+    "concurrent": _l("Concurrent: pilot against baseline over the same period"),
+    "pre_post": _l("Pre/post: the pilot group before against after"),
+    "did": _l("Difference-in-differences: both groups, before and after"),
 }
 DESIGN_CHOICES = [SelectChoice(design, DESIGN_LABELS[design]) for design in DESIGNS]
 DIRECTION_CHOICES = [
-    SelectChoice("increase", "Higher is better"),
-    SelectChoice("decrease", "Lower is better"),
+    SelectChoice("increase", _l("Higher is better")),
+    SelectChoice("decrease", _l("Lower is better")),
 ]
 
 
@@ -34,17 +40,27 @@ class Within:
         if value is None:
             return
         if not math.isfinite(value):
-            raise ValidationError("Must be a number (not infinity or NaN).")
+            raise ValidationError(gettext("Must be a number (not infinity or NaN)."))
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             raise ValidationError(self._message())
         if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
             raise ValidationError(self._message())
 
     def _message(self) -> str:
+        low = figure(f"{self.low:g}")
         if self.high is None:
-            return f"Must be {'more than' if self.low_open else 'at least'} {self.low:g}."
-        left, right = "(" if self.low_open else "[", ")" if self.high_open else "]"
-        return f"Must lie in {left}{self.low:g}, {self.high:g}{right}."
+            if self.low_open:
+                return gettext("Must be more than %(low)s.", low=low)
+            return gettext("Must be at least %(low)s.", low=low)
+        ends = {"low": low, "high": figure(f"{self.high:g}")}
+        # Intervals as mathematics writes them: "(" leaves its end out, "[" takes it in.
+        if self.low_open and self.high_open:
+            return gettext("Must lie in (%(low)s, %(high)s).", **ends)
+        if self.low_open:
+            return gettext("Must lie in (%(low)s, %(high)s].", **ends)
+        if self.high_open:
+            return gettext("Must lie in [%(low)s, %(high)s).", **ends)
+        return gettext("Must lie in [%(low)s, %(high)s].", **ends)
 
 
 class PlanningForm(WebForm):
@@ -53,80 +69,88 @@ class PlanningForm(WebForm):
     class Meta:
         csrf = False
 
-    kind = SelectField("The metric is", choices=KINDS, default="mean")
-    direction = SelectField("Better when", choices=DIRECTION_CHOICES, default="increase")
+    kind = SelectField(_l("The metric is"), choices=KINDS, default="mean")
+    direction = SelectField(_l("Better when"), choices=DIRECTION_CHOICES, default="increase")
     baseline_mean = FloatField(
-        "Baseline mean",
+        _l("Baseline mean"),
         validators=[Optional()],
-        description="Of a mean metric; shows the effect as a share of it.",
+        description=_l("Of a mean metric; shows the effect as a share of it."),
     )
     sd = FloatField(
-        "Standard deviation of one observation",
+        _l("Standard deviation of one observation"),
         validators=[Optional(), Within(0, low_open=True)],
-        description="Of a mean metric, from past data or a similar pilot.",
+        description=_l("Of a mean metric, from past data or a similar pilot."),
     )
     baseline_proportion = FloatField(
-        "Baseline proportion",
+        _l("Baseline proportion"),
         validators=[
             Optional(),
             Within(0, 1, low_open=True, high_open=True),
         ],
-        description="Of a proportion metric, between 0 and 1: 0.2 for 20%.",
+        description=_l("Of a proportion metric, between 0 and 1: 0.2 for 20%."),
     )
     minimum_effect = FloatField(
-        "Minimum effect worth acting on",
+        _l("Minimum effect worth acting on"),
         validators=[InputRequired(), Within(0, low_open=True)],
-        description="A size in the metric's units; a proportion's as a difference "
-        "of proportions (0.03 for three points).",
+        description=_l(
+            "A size in the metric's units; a proportion's as a difference "
+            "of proportions (0.03 for three points)."
+        ),
     )
     alpha = FloatField(
-        "Significance level α",
+        _l("Significance level α"),
         default=0.05,
         validators=[Optional(), Within(0, 0.5, low_open=True)],
     )
     power = FloatField(
-        "Power",
+        _l("Power"),
         default=0.8,
         validators=[
             Optional(),
             Within(0, 1, low_open=True, high_open=True),
         ],
-        description="The chance of detecting the effect when it is there; 0.8 is usual.",
+        description=_l("The chance of detecting the effect when it is there; 0.8 is usual."),
     )
-    design = SelectField("Design", choices=DESIGN_CHOICES, default="concurrent")
+    design = SelectField(_l("Design"), choices=DESIGN_CHOICES, default="concurrent")
     weekly_per_group = FloatField(
-        "Expected observations per week per group",
+        _l("Expected observations per week per group"),
         validators=[Optional(), Within(0, low_open=True)],
     )
     correlation = FloatField(
-        "Correlation with the pre-pilot value",
+        _l("Correlation with the pre-pilot value"),
         default=0.0,
         validators=[
             Optional(),
             Within(-1, 1, low_open=True, high_open=True),
         ],
-        description="Concurrent and pre/post means: between each observation and its "
-        "covariate, which the analysis adjusts for; 0 without one.",
+        description=_l(
+            "Concurrent and pre/post means: between each observation and its "
+            "covariate, which the analysis adjusts for; 0 without one."
+        ),
     )
     icc = FloatField(
-        "Intra-cluster correlation (ICC)",
+        _l("Intra-cluster correlation (ICC)"),
         default=0.0,
         validators=[Optional(), Within(0, 1, high_open=True)],
-        description="Difference-in-differences: the share of the variance between "
-        "clusters (sites, agents) within a period.",
+        description=_l(
+            "Difference-in-differences: the share of the variance between "
+            "clusters (sites, agents) within a period."
+        ),
     )
     cluster_size = FloatField(
-        "Observations per cluster per period",
+        _l("Observations per cluster per period"),
         default=1.0,
         validators=[Optional(), Within(1)],
-        description="Difference-in-differences: 1 when observations are not grouped.",
+        description=_l("Difference-in-differences: 1 when observations are not grouped."),
     )
     cluster_autocorrelation = FloatField(
-        "Cluster autocorrelation",
+        _l("Cluster autocorrelation"),
         default=0.0,
         validators=[Optional(), Within(0, 1)],
-        description="Difference-in-differences: the share of a cluster's effect that "
-        "lasts from before into the pilot; 0 if unknown (the cautious choice).",
+        description=_l(
+            "Difference-in-differences: the share of a cluster's effect that "
+            "lasts from before into the pilot; 0 if unknown (the cautious choice)."
+        ),
     )
 
     def validate(self, extra_validators=None) -> bool:
@@ -144,9 +168,10 @@ class PlanningForm(WebForm):
                 field.data = field.default
         # Which of the two is needed depends on the kind, so neither field can require itself.
         if self.kind.data == "mean":
-            needed, message = self.sd, "Give the standard deviation of one observation."
+            needed, message = self.sd, gettext("Give the standard deviation of one observation.")
         else:
-            needed, message = self.baseline_proportion, "Give the proportion in the baseline."
+            needed = self.baseline_proportion
+            message = gettext("Give the proportion in the baseline.")
         if needed.data is None and not needed.errors:
             needed.errors.append(message)
             return False

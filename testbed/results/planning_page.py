@@ -7,6 +7,7 @@ from werkzeug.datastructures import MultiDict
 from analysis.planning import DESIGNS, PilotPlan, plan_pilot
 from testbed.pilots.models import Hypothesis, Pilot
 from testbed.results.forms import PlanningForm
+from testbed.results.labels import analysis_text
 from testbed.results.planning import POWER
 from testbed.results.services import report_for
 
@@ -59,7 +60,7 @@ def plan_for(form: PlanningForm, sent: bool) -> PilotPlan | None:
     try:
         return plan_pilot(**form.plan_arguments())
     except ValueError as error:
-        form.form_errors.append(str(error))
+        form.form_errors.append(analysis_text(str(error)))
         return None
 
 

@@ -1,4 +1,9 @@
-"""Analyse a pilot: each hypothesis by its design and method, then one verdict each."""
+"""Analyse a pilot: each hypothesis by its design and method, then one verdict each.
+
+A report is computed once per version of a pilot and kept for every reader (in memory and
+in the database), so its sentences (each verdict, the decision's rule) are kept in
+English; ``report_for`` and ``reports_for`` give them to each reader in their language.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,9 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable
+
+from flask_babel import force_locale
+from sqlalchemy import inspect, select
 
 from analysis.bayesian import bayesian_compare
 from analysis.cuped import compare_means_cuped
@@ -19,9 +27,11 @@ from analysis.results import Comparison
 from analysis.sequential import sequential_compare
 from analysis.srm import sample_ratio_mismatch
 from analysis.two_sample import compare, group_estimates, non_inferiority
+from testbed.extensions import db
 from testbed.finance.poor_service import model_digest
 from testbed.finance.services import pilot_returns, programme_rois
-from testbed.pilots.models import Hypothesis, Pilot
+from testbed.i18n import DEFAULT_LANGUAGE, language
+from testbed.pilots.models import Hypothesis, Metric, Pilot
 from testbed.results import summaries
 from testbed.results.decision import decide
 from testbed.results.gather import Arms, arms, daily_series, did_rows, threshold_rows
@@ -48,18 +58,20 @@ def analyse_pilot(pilot: Pilot, correction: str = "holm") -> dict:
     share one multiple-testing correction (Holm, or Benjamini–Hochberg with
     ``correction="bh"``); see ``in_correction_family`` for who is left out.
     """
-    results = [analyse_hypothesis(h) for h in pilot.hypotheses]
-    _adjust(results, correction)
-    for hypothesis, result in zip(pilot.hypotheses, results, strict=True):
-        result["verdict"] = verdict(result, hypothesis.metric)
-    report = {
-        "pilot": pilot.slug,
-        "correction": correction,
-        "results": results,
-        "sample_ratio": sample_ratio(pilot, results),
-        "returns": pilot_returns(pilot, results),
-    }
-    report["decision"] = decide(report)
+    # Kept for every reader: written in English, whoever asked first (see ``in_language``).
+    with force_locale(DEFAULT_LANGUAGE):
+        results = [analyse_hypothesis(h) for h in pilot.hypotheses]
+        _adjust(results, correction)
+        for hypothesis, result in zip(pilot.hypotheses, results, strict=True):
+            result["verdict"] = verdict(result, hypothesis.metric)
+        report = {
+            "pilot": pilot.slug,
+            "correction": correction,
+            "results": results,
+            "sample_ratio": sample_ratio(pilot, results),
+            "returns": pilot_returns(pilot, results),
+        }
+        report["decision"] = decide(report)
     return report
 
 
@@ -265,19 +277,60 @@ def reports_for(pilots: Iterable[Pilot], correction: str = "holm") -> dict[int, 
 
     The report's returns compare with the existing programmes and count
     claims on the cost of poor service, so the programmes and that model are
-    part of what a report is kept for.
+    part of what a report is kept for. Its sentences are in the reader's language.
     """
-    return summaries.kept(
+    pilots = list(pilots)
+    reports = summaries.kept(
         pilots,
         _report_name(correction),
         lambda pilot: analyse_pilot(pilot, correction),
         _CACHE,
         _CACHE_SIZE,
     )
+    return in_language(pilots, reports)
+
+
+def in_language(pilots: list[Pilot], reports: dict[int, dict]) -> dict[int, dict]:
+    """The reports with their verdicts and rules in the current language.
+
+    In English they are the reports as kept; in another language, copies with the
+    sentences written anew (the kept ones are shared by every reader and never changed).
+    """
+    if language() == DEFAULT_LANGUAGE:
+        return reports
+    metrics = _metrics_by_key(pilots)
+    return {
+        pilot_id: _in_language(report, metrics.get(pilot_id, {}))
+        for pilot_id, report in reports.items()
+    }
+
+
+def _in_language(report: dict, metrics: dict[str, Metric]) -> dict:
+    results = [
+        {**result, "verdict": verdict(result, metrics[result["metric"]])}
+        if result["metric"] in metrics
+        else result
+        for result in report["results"]
+    ]
+    written = {**report, "results": results}
+    written["decision"] = decide(written)
+    return written
+
+
+def _metrics_by_key(pilots: list[Pilot]) -> dict[int, dict[str, Metric]]:
+    """Each pilot's metrics by key; those not loaded yet are read in one query."""
+    found = {p.id: list(p.metrics) for p in pilots if "metrics" not in inspect(p).unloaded}
+    missing = [p.id for p in pilots if p.id not in found]
+    if missing:
+        for metric in db.session.scalars(select(Metric).where(Metric.pilot_id.in_(missing))):
+            found.setdefault(metric.pilot_id, []).append(metric)
+    return {pilot_id: {m.key: m for m in metrics} for pilot_id, metrics in found.items()}
 
 
 def kept_report(pilot: Pilot, correction: str = "holm") -> dict | None:
     """The report of the pilot's current version if memory or the store holds it, else None.
+
+    As kept: its sentences are in English (``in_language`` writes them in another).
 
     Never computes nor stores one: for a transaction that holds the pilot's row
     locked, where storing (whose foreign key check waits for that lock) would wait

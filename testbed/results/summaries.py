@@ -125,6 +125,7 @@ COMPUTING_CODE = (
     "testbed/store/queries.py",
     "testbed/results/decision.py",
     "testbed/results/gather.py",
+    "testbed/results/labels.py",
     "testbed/results/planning.py",
     "testbed/results/services.py",
     "testbed/results/summaries.py",

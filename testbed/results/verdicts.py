@@ -1,8 +1,16 @@
-"""Verdicts: which way a result went (the outcome), and one plain sentence saying so."""
+"""Verdicts: which way a result went (the outcome), and one plain sentence saying so.
+
+The sentence is written in the current language: a report keeps it in English (see
+``services.analyse_pilot``), and each reader gets it again in theirs.
+"""
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
+from testbed.i18n import figure, unit_space
 from testbed.pilots.models import Metric
+from testbed.results.labels import analysis_text
 
 CERTAIN = 0.95  # chance to beat baseline a Bayesian verdict asks for
 
@@ -81,8 +89,10 @@ def verdict(result: dict, metric: Metric) -> str:
     found = outcome(result)
     if found == "pending":
         if result.get("error"):
-            return f"Not enough data to judge: {result['error']}."
-        return "No result: the test could not be computed."
+            return gettext(
+                "Not enough data to judge: %(reason)s.", reason=analysis_text(result["error"])
+            )
+        return gettext("No result: the test could not be computed.")
     if result["role"] == "guardrail":
         return _guardrail(found, result, metric)
     if result["design"] == "threshold":
@@ -94,84 +104,143 @@ def verdict(result: dict, metric: Metric) -> str:
 
 def effect_text(result: dict, metric: Metric) -> str:
     absolute = result["absolute"]
-    low, high = absolute["ci_low"], absolute["ci_high"]
-    level = round(100 * (1 - result["alpha"]))
-    what = {"did": "difference-in-differences", "its": "level change"}.get(
-        result["design"], "change"
-    )
-    return (
-        f"{what} {_amount(absolute['estimate'], metric)} "
-        f"({level}% interval {_amount(low, metric)} to {_amount(high, metric)})"
-    )
+    figures = {
+        "estimate": _amount(absolute["estimate"], metric),
+        "level": figure(f"{round(100 * (1 - result['alpha']))}%"),
+        "low": _amount(absolute["ci_low"], metric),
+        "high": _amount(absolute["ci_high"], metric),
+    }
+    if result["design"] == "did":
+        return gettext(
+            "difference-in-differences %(estimate)s (%(level)s interval %(low)s to %(high)s)",
+            **figures,
+        )
+    if result["design"] == "its":
+        return gettext(
+            "level change %(estimate)s (%(level)s interval %(low)s to %(high)s)", **figures
+        )
+    return gettext("change %(estimate)s (%(level)s interval %(low)s to %(high)s)", **figures)
 
 
 # A hypothesis stated after its data could have been chosen because of them: what it
 # found is a lead for a new iteration to confirm, and the sentence says so where it is read.
+# (As English writes it after the outcome's word; ``_qualified`` writes it in any language.)
 EXPLORATORY = " (exploratory: stated after its data, a lead to confirm, not evidence)"
 
 
-def _qualified(word: str, result: dict) -> str:
-    return word + EXPLORATORY if result.get("registration") == "exploratory" else word
+def _qualified(found: str, result: dict) -> str:
+    """The outcome's word ("Improved", "Worse"), qualified when the hypothesis is exploratory."""
+    word = gettext("Improved") if found == "improved" else gettext("Worse")
+    if result.get("registration") != "exploratory":
+        return word
+    return gettext(
+        "%(outcome)s (exploratory: stated after its data, a lead to confirm, not evidence)",
+        outcome=word,
+    )
 
 
 def _frequentist(found: str, result: dict, metric: Metric) -> str:
+    effect = effect_text(result, metric)
     if found == "unchanged":
-        return f"No detectable change in {metric.name}: {effect_text(result, metric)}."
-    moved = "went up" if _estimate(result) > 0 else "went down"
-    word = _qualified("Improved" if found == "improved" else "Worse", result)
-    return f"{word}: {metric.name} {moved}; {effect_text(result, metric)}."
+        return gettext(
+            "No detectable change in %(metric)s: %(effect)s.", metric=metric.name, effect=effect
+        )
+    word = _qualified(found, result)
+    if _estimate(result) > 0:
+        return gettext(
+            "%(outcome)s: %(metric)s went up; %(effect)s.",
+            outcome=word,
+            metric=metric.name,
+            effect=effect,
+        )
+    return gettext(
+        "%(outcome)s: %(metric)s went down; %(effect)s.",
+        outcome=word,
+        metric=metric.name,
+        effect=effect,
+    )
 
 
 def _bayesian(found: str, result: dict, metric: Metric) -> str:
-    chance = result["chance_to_beat_baseline"]
-    lead = {
-        "improved": f"{_qualified('Improved', result)}: {chance:.0%} chance",
-        "worse": f"{_qualified('Worse', result)}: only {chance:.0%} chance",
-        "unchanged": f"No detectable change yet: {chance:.0%} chance",
-    }[found]
-    return (
-        f"{lead} that the pilot beats the baseline on {metric.name}; {effect_text(result, metric)}."
+    parts = {
+        "chance": figure(f"{result['chance_to_beat_baseline']:.0%}"),
+        "metric": metric.name,
+        "effect": effect_text(result, metric),
+    }
+    if found == "unchanged":
+        return gettext(
+            "No detectable change yet: %(chance)s chance that the pilot beats the baseline on "
+            "%(metric)s; %(effect)s.",
+            **parts,
+        )
+    if found == "improved":
+        return gettext(
+            "%(outcome)s: %(chance)s chance that the pilot beats the baseline on %(metric)s; "
+            "%(effect)s.",
+            outcome=_qualified(found, result),
+            **parts,
+        )
+    return gettext(
+        "%(outcome)s: only %(chance)s chance that the pilot beats the baseline on %(metric)s; "
+        "%(effect)s.",
+        outcome=_qualified(found, result),
+        **parts,
     )
 
 
 def _guardrail(found: str, result: dict, metric: Metric) -> str:
     margin = _amount(result.get("minimum_effect") or 0.0, metric, signed=False)
     if found == "holds":
-        return (
-            f"Guardrail holds: {metric.name} is not worse than the baseline by more than "
-            f"{margin}; {effect_text(result, metric)}."
+        return gettext(
+            "Guardrail holds: %(metric)s is not worse than the baseline by more than "
+            "%(margin)s; %(effect)s.",
+            metric=metric.name,
+            margin=margin,
+            effect=effect_text(result, metric),
         )
     if found == "breached":
-        return (
-            f"Guardrail breached: {metric.name} is worse than the baseline by more than the "
-            f"margin; {effect_text(result, metric)}."
+        return gettext(
+            "Guardrail breached: %(metric)s is worse than the baseline by more than the "
+            "margin; %(effect)s.",
+            metric=metric.name,
+            effect=effect_text(result, metric),
         )
     absolute = result["absolute"]
     worst = absolute["ci_high"] if metric.direction == "decrease" else absolute["ci_low"]
-    return (
-        f"Guardrail not yet shown to hold: the worst plausible change "
-        f"({_amount(worst, metric)}) exceeds the margin of {margin}."
+    return gettext(
+        "Guardrail not yet shown to hold: the worst plausible change (%(worst)s) exceeds "
+        "the margin of %(margin)s.",
+        worst=_amount(worst, metric),
+        margin=margin,
     )
 
 
 def _threshold(found: str, result: dict, metric: Metric) -> str:
+    p_value = figure(f"{result['p_value']:.2g}")
     if found == "no-threshold":
-        return (
-            f"No detectable threshold: {metric.name} follows its predictor without a "
-            f"clear break (p = {result['p_value']:.2g})."
+        return gettext(
+            "No detectable threshold: %(metric)s follows its predictor without a clear break "
+            "(p = %(p)s).",
+            metric=metric.name,
+            p=p_value,
         )
-    return (
-        f"Threshold found near {result['details'].get('threshold'):.3g}: past it the slope of "
-        f"{metric.name} changes by {_estimate(result):+.3g} per unit of the predictor "
-        f"(p = {result['p_value']:.2g}, allowing for the search)."
+    return gettext(
+        "Threshold found near %(threshold)s: past it the slope of %(metric)s changes by "
+        "%(change)s per unit of the predictor (p = %(p)s, allowing for the search).",
+        threshold=figure(f"{result['details'].get('threshold'):.3g}"),
+        metric=metric.name,
+        change=figure(f"{_estimate(result):+.3g}"),
+        p=p_value,
     )
 
 
 def _amount(value: float | None, metric: Metric, signed: bool = True) -> str:
     if value is None:
-        return "unknown"
+        return gettext("unknown")
     if metric.kind == "proportion":
         points = 100 * value
-        return f"{points:+.2g} points" if signed else f"{points:.2g} points"
-    unit = f" {metric.unit}" if metric.unit else ""
-    return f"{value:+.3g}{unit}" if signed else f"{value:.3g}{unit}"
+        return gettext(
+            "%(change)s points", change=figure(f"{points:+.2g}" if signed else f"{points:.2g}")
+        )
+    text = figure(f"{value:+.3g}" if signed else f"{value:.3g}")
+    return f"{text}{unit_space()}{metric.unit}" if metric.unit else text

@@ -6,14 +6,16 @@ import math
 
 from flask import Blueprint, abort, make_response, render_template, request
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from testbed.auth.access import requires
 from testbed.fragments import cached_html
-from testbed.i18n import figure, language
+from testbed.i18n import figure, language, unit_space
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 from testbed.results import charts, decision
+from testbed.results.labels import analysis_text, detail_name
 from testbed.results.planning_page import plan_for, planning_form
 from testbed.results.services import report_for
 
@@ -24,17 +26,17 @@ TINY = 1e-4  # below this a figure on the page reads as zero
 REPORTS_KEPT = 1024
 
 DESIGNS = {
-    "concurrent": "pilot against baseline over the same period",
-    "pre_post": "the pilot group before against after",
-    "did": "difference-in-differences",
-    "its": "interrupted time series",
-    "threshold": "threshold (hinge) regression",
+    "concurrent": _l("pilot against baseline over the same period"),
+    "pre_post": _l("the pilot group before against after"),
+    "did": _l("difference-in-differences"),
+    "its": _l("interrupted time series"),
+    "threshold": _l("threshold (hinge) regression"),
 }
-CORRECTIONS = {"holm": "Holm", "bh": "Benjamini–Hochberg"}
+CORRECTIONS = {"holm": "Holm", "bh": "Benjamini–Hochberg"}  # names, the same in every language
 METHODS = {
-    "fixed": "fixed-sample test",
-    "sequential": "sequential test (may be read at any time)",
-    "bayesian": "Bayesian",
+    "fixed": _l("fixed-sample test"),
+    "sequential": _l("sequential test (may be read at any time)"),
+    "bayesian": _l("Bayesian"),
 }
 
 
@@ -97,8 +99,9 @@ def chart(slug: str, name: str):
     response.mimetype = "image/svg+xml"
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Like every private answer the chart is sent with no-store (testbed/security.py);
-    # a client that still asks conditionally for an unchanged version gets a 304.
-    response.set_etag(f"{pilot.id}-{pilot.version}-{name}")
+    # a client that still asks conditionally for an unchanged version (in the same
+    # language: its words are translated) gets a 304.
+    response.set_etag(f"{pilot.id}-{pilot.version}-{language()}-{name}")
     return response.make_conditional(request)
 
 
@@ -117,6 +120,8 @@ def formatting():
         "design_text": DESIGNS.get,
         "method_text": METHODS.get,
         "series_name": charts.series_name,
+        "analysis_text": analysis_text,
+        "detail_name": detail_name,
     }
 
 
@@ -147,7 +152,7 @@ def amount(value: float | None, metric, signed: bool = True) -> str:
         return "–"
     if metric.kind == "proportion":
         return gettext("%(change)s points", change=number(100 * value, 2, signed))
-    unit = f" {metric.unit}" if metric.unit else ""
+    unit = f"{unit_space()}{metric.unit}" if metric.unit else ""
     return f"{number(value, 3, signed)}{unit}"
 
 
@@ -158,7 +163,7 @@ def span(low: float | None, high: float | None, metric) -> str:
     if metric.kind == "proportion":
         low, high = number(100 * low, 2, True), number(100 * high, 2, True)
         return gettext("%(low)s to %(high)s points", low=low, high=high)
-    unit = f" {metric.unit}" if metric.unit else ""
+    unit = f"{unit_space()}{metric.unit}" if metric.unit else ""
     return (
         gettext("%(low)s to %(high)s", low=number(low, 3, True), high=number(high, 3, True)) + unit
     )

@@ -20,7 +20,7 @@ def test_every_demo_pilot_has_a_summary_with_its_decision_and_hypotheses(
         report = report_for(pilot)
         decision = report["decision"]
         assert f'data-decision="{decision["recommendation"]}"' in html
-        assert RECOMMENDATIONS[decision["recommendation"]][0] in html
+        assert str(RECOMMENDATIONS[decision["recommendation"]][0]) in html
         assert decision["rule"] in html
         for result in report["results"]:
             if result["role"] in ("primary", "guardrail"):
