@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from testbed.api.views import blueprint as api
+    from testbed.audit import what_happened
     from testbed.auth.access import can
     from testbed.auth.admin import blueprint as admin
     from testbed.auth.models import role_name
@@ -105,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.jinja_env.globals["can"] = can
     app.jinja_env.globals["role_name"] = role_name
     app.jinja_env.filters["role_name"] = role_name
+    app.jinja_env.globals["what_happened"] = what_happened
     app.jinja_env.globals["recommendations"] = RECOMMENDATIONS
     register_throttling(app)
     register_security_log(app)

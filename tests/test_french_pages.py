@@ -18,8 +18,16 @@ import pytest
 from babel.messages.pofile import read_po
 from sqlalchemy import Enum, String, Text, select
 
+from testbed.auth.models import Department, User
 from testbed.cli import DEMO_ACCOUNTS, DEMO_PASSWORD
 from testbed.extensions import db
+from testbed.finance.models import PoorServiceLine, Programme
+from testbed.ideas.models import Idea
+from testbed.notify.models import Webhook
+from testbed.pilots.models import Pilot
+from testbed.scorecard.models import Indicator
+from testbed.sources.models import DataSource
+from testbed.suggestions.models import Suggestion
 from testbed.translations.catalogue import CATALOGUE
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9"}
@@ -27,6 +35,11 @@ WORD = re.compile(r"[A-Za-zÀ-ÿ]+(?:['’][A-Za-zÀ-ÿ]+)?")
 # Attributes whose text people read or hear.
 READ_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
 LONE_WORD = re.compile(r"[a-z_]+")
+HIDDEN = ("script", "style", "code", "pre")
+DOUBLY_ESCAPED = re.compile(r"\w*&amp;(?:#\d+|#x[0-9a-f]+|quot|lt|gt|amp);\w*")
+# The columns whose lone lower-case words are people's data (a segment, a key, a unit), not
+# a value the code chooses and the pages must name in French (a status, a design, a kind).
+DATA_WORDS = {"segment", "key", "indicator_key", "unit", "actor"}
 # English's common words, which French never uses: they catch a string nobody marked even
 # when none of its words is in the catalogue.
 COMMON_ENGLISH = set(
@@ -129,7 +142,11 @@ COMMON_ENGLISH = set(
 
 
 class VisibleText(HTMLParser):
-    """The text a reader meets: text nodes outside scripts and styles, and read attributes."""
+    """The text a reader meets: text nodes outside scripts and styles, and read attributes.
+
+    Not what is in ``<code>`` or ``<pre>``: keys, paths, headers and file examples, which
+    machines read in one language whatever the reader's (``intent_to_leave``, ``/pilots/``).
+    """
 
     def __init__(self):
         super().__init__()
@@ -137,14 +154,14 @@ class VisibleText(HTMLParser):
         self.hidden = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
+        if tag in HIDDEN:
             self.hidden += 1
         for name, value in attrs:
             if value and (name in READ_ATTRIBUTES or (name == "value" and tag == "button")):
                 self.chunks.append(value)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style"):
+        if tag in HIDDEN:
             self.hidden -= 1
 
     def handle_data(self, data):
@@ -170,7 +187,7 @@ def strip_placeholders(text: str) -> str:
     return re.sub(r"%\(\w+\)[sdf]|<[^>]+>", " ", text)
 
 
-def data_texts() -> list[re.Pattern]:
+def data_texts() -> list[tuple[str, re.Pattern]]:
     """Every text the database holds, longest first (so a name is removed before its parts)."""
     texts = set()
     for table in db.metadata.sorted_tables:
@@ -178,41 +195,79 @@ def data_texts() -> list[re.Pattern]:
             # Not the lists of values (statuses, roles, kinds): the pages must name those in French.
             if isinstance(column.type, String | Text) and not isinstance(column.type, Enum):
                 values = {v for v in db.session.scalars(select(column).distinct()) if v}
-                # Nor a lone lower-case word ("indicator", "running") but in a unit: such
-                # values name things the code writes, and removing them would hide its words.
-                if column.name != "unit":
+                # Nor a lone lower-case word ("indicator", "running") but in people's data:
+                # such values name things the code writes, and removing them would hide its words.
+                if column.name not in DATA_WORDS:
                     values = {v for v in values if not LONE_WORD.fullmatch(v)}
                 texts.update(v for v in values if len(v) > 1)
     ordered = sorted(texts, key=len, reverse=True)
-    return [re.compile(rf"(?<!\w){re.escape(text)}(?!\w)") for text in ordered]
+    return [(text, re.compile(rf"(?<!\w){re.escape(text)}(?!\w)")) for text in ordered]
 
 
 def main_pages() -> list[str]:
-    """The main pages translated so far, whole: the scorecard's, and finance's programmes and
-    cost of poor service. The pages that show a pilot's header, its decision, a verdict or the
-    administration's tabs (the pilot, results, pilot finance, sources, suggestion, idea,
-    notification, account and administration pages) join as those parts are translated.
+    """Every page a person opens from the header, a pilot's tabs or a list, with the demo's
+    objects: each pilot's pages, and one of every other thing (the forms look alike).
+
+    Not walked: the API reference (/api/v1/docs), whose endpoints, objects and fields are
+    described by the OpenAPI document, in English like the API; downloads; the unsubscribe
+    page, which needs a token from an e-mail.
     """
-    return [
-        "/finance/programmes",
-        "/finance/poor-service",
-        "/scorecard",
-        "/scorecard/map",
-        "/scorecard/progress",
-    ]
+    pilots = db.session.scalars(select(Pilot).order_by(Pilot.id)).all()
+    first = pilots[0].slug
+    pages = ["/", "/pilots/new", "/finance", "/finance/programmes", "/finance/poor-service"]
+    pages += ["/scorecard", "/scorecard/map", "/scorecard/progress", "/scorecard/indicators/new"]
+    pages += ["/ideas", "/ideas/campaigns", "/departments", "/notifications"]
+    pages += ["/notifications/preferences", "/account/password", "/account/tokens"]
+    pages += ["/admin/users", "/admin/departments", "/admin/webhooks", "/admin/sources"]
+    for pilot in pilots:
+        pages += [f"/pilots/{pilot.slug}{tab}" for tab in ("", "/results", "/finance", "/summary")]
+    for tab in ("/planning", "/activity", "/suggestions", "/sources", "/indicators", "/edit"):
+        pages.append(f"/pilots/{first}{tab}")
+    for form in ("/hypotheses/new", "/iterations/new", "/observations/upload"):
+        pages.append(f"/pilots/{first}{form}")
+    for form in ("/plan", "/costs/new", "/benefits/new", "/claims/new"):
+        pages.append(f"/pilots/{first}/finance{form}")
+    pages += [f"/pilots/{first}/hypotheses/{h.key}/edit" for h in pilots[0].hypotheses[:1]]
+    pages += one("/suggestions/{}", Suggestion.id)
+    pages += one("/ideas/{}", Idea.id)
+    pages += one("/departments/{}", Department.id) + one("/admin/departments/{}", Department.id)
+    pages += one("/admin/users/{}", User.id) + one("/admin/sources/{}", DataSource.id)
+    pages += one("/admin/webhooks/{}", Webhook.id) + one("/scorecard/indicators/{}", Indicator.key)
+    pages += one("/scorecard/indicators/{}/edit", Indicator.key)
+    pages += one("/finance/programmes/{}", Programme.id)
+    pages += one("/finance/poor-service/{}", PoorServiceLine.id)
+    return pages
+
+
+def one(address: str, column) -> list[str]:
+    """The address of the demo's first such thing, if it has one."""
+    value = db.session.scalar(select(column).order_by(column).limit(1))
+    return [] if value is None else [address.format(value)]
 
 
 def leftovers(html: str, data: list[re.Pattern], english: set[str]) -> list[str]:
     parser = VisibleText()
     parser.feed(html)
-    found = []
+    # A translation escaped twice shows its apostrophes as "&#39;".
+    found = [f"escaped twice: {m!r}" for m in DOUBLY_ESCAPED.findall(html)]
     for chunk in parser.chunks:
-        for text in data:
-            chunk = text.sub(" ", chunk)
+        for _text, pattern in data:
+            chunk = pattern.sub(" ", chunk)
+        for text, _pattern in data if "…" in chunk else ():
+            chunk = without_shortened(chunk, text)
         words = [w for w in WORD.findall(chunk) if w.lower() in english]
         if words:
             found.append(f"{' '.join(words)!r} in {chunk.strip()[:80]!r}")
     return found
+
+
+def without_shortened(chunk: str, text: str) -> str:
+    """The chunk without ``text`` cut short to fit ("Turnover among top perfor…")."""
+    for end in range(len(text) - 1, 9, -1):
+        shortened = text[:end].rstrip() + "…"
+        if shortened in chunk:
+            return chunk.replace(shortened, " ")
+    return chunk
 
 
 @pytest.fixture
@@ -241,7 +296,15 @@ def test_the_demo_in_a_french_browser_shows_no_english_on_its_main_pages(app):
                 assert response.headers["Content-Language"] == "fr"
                 for line in leftovers(response.get_data(as_text=True), data, english):
                     found.setdefault(line, f"{page} ({email})")
-    assert seen > 10
+    # And what a person meets before signing in: the sign-in page, and an address that is not.
+    with app.app_context():
+        client = app.test_client()
+        for page, status in (("/login", 200), ("/no-such-page", 404)):
+            response = client.get(page, headers=FRENCH)
+            assert response.status_code == status, page
+            for line in leftovers(response.get_data(as_text=True), data, english):
+                found.setdefault(line, f"{page} (signed out)")
+    assert seen > 100
     assert not found, "\n".join(f"{where}: {line}" for line, where in found.items())
 
 
@@ -250,3 +313,6 @@ def test_the_check_sees_english_the_code_writes(app):
     english, data = english_words(), data_texts()
     page = "<main><h1>Pilote</h1><p>Sign out</p><button title='Download results'>x</button></main>"
     assert len(leftovers(page, data, english)) == 2
+    assert leftovers("<p>Pas d&amp;#39;éléments</p>", data, english) == [
+        "escaped twice: 'd&amp;#39;éléments'"
+    ]

@@ -267,9 +267,7 @@ def csv_text(data: bytes) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         message = gettext("not UTF-8 text: save the file as 'CSV UTF-8'")
-        whole = gettext(
-            "line %(line)s is not UTF-8 text: save the file as 'CSV UTF-8'", line=line
-        )
+        whole = gettext("line %(line)s is not UTF-8 text: save the file as 'CSV UTF-8'", line=line)
         raise ApiError(422, whole, [{"message": message, "line": line}]) from None
 
 

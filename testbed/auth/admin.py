@@ -175,7 +175,8 @@ def department(department_id: int):
 
         taken = gettext("A department of this name exists already.")
         if _commit(rename, form.name.errors, taken):
-            message = gettext("%(before)s is now called %(name)s.", before=before, name=form.name.data)
+            name = form.name.data
+            message = gettext("%(before)s is now called %(name)s.", before=before, name=name)
             flash(message, "success")
             return redirect(url_for("admin.departments"))
     page = render_template("admin/department.html", department=unit, form=form)

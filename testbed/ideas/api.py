@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from flask import url_for
+from flask_babel import gettext
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -123,7 +124,7 @@ def list_ideas(query: IdeaQuery):
 def get_idea(idea_id: int):
     idea = db.session.get(Idea, idea_id)
     if idea is None:
-        raise ApiError(404, f"there is no idea #{idea_id}")
+        raise ApiError(404, gettext("there is no idea #%(id)s", id=idea_id))
     return present(idea)
 
 
@@ -160,7 +161,9 @@ def get_campaign(campaign: str):
     """The share is the people of a department who gave an idea in the month over its active
     accounts today; an idea counts for the department its author was in when writing it."""
     if not services.is_campaign(campaign):
-        raise ApiError(404, f"'{campaign}' is not a month: write it as 2026-03")
+        raise ApiError(
+            404, gettext("'%(campaign)s' is not a month: write it as 2026-03", campaign=campaign)
+        )
     report = services.campaign_report(campaign)
     return CampaignOut(
         campaign=campaign,

@@ -8,12 +8,14 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask import abort
+from flask_babel import gettext
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from testbed.audit import record
 from testbed.auth.models import Department, User
 from testbed.extensions import db
+from testbed.ideas.labels import status_words
 from testbed.ideas.models import IDEA_STATUS_LABELS, IDEA_STATUSES, Idea, IdeaStep, IdeaVote
 from testbed.notify import services as notify
 from testbed.pilots.models import Pilot
@@ -53,8 +55,8 @@ def current_campaign() -> str:
 def submit_idea(title: str, text: str, *, author: User) -> Idea:
     """Put an idea in the box for this month's campaign, for the author's department."""
     idea = Idea(
-        title=_required(title, "give the idea a title", MAX_TITLE),
-        text=_required(text, "describe the idea", MAX_TEXT),
+        title=_required(title, gettext("give the idea a title"), MAX_TITLE),
+        text=_required(text, gettext("describe the idea"), MAX_TEXT),
         author=author,
         department_id=author.department_id,
         campaign=current_campaign(),
@@ -70,13 +72,24 @@ def move(idea: Idea, status: str, *, by: User, reason: str = "") -> None:
     """Review or decline an idea (declining needs a reason); ValueError for another move."""
     allowed = TRANSITIONS[idea.status]
     if status not in allowed:
-        offered = ", ".join(IDEA_STATUS_LABELS[s].lower() for s in allowed) or "nothing"
+        if not allowed:
+            raise ValueError(
+                gettext(
+                    "an idea that is %(status)s can move to nothing, not to %(wanted)s",
+                    status=status_words(idea.status),
+                    wanted=status_words(status),
+                )
+            )
         raise ValueError(
-            f"an idea that is {IDEA_STATUS_LABELS[idea.status].lower()} can move to "
-            f"{offered}, not to {IDEA_STATUS_LABELS.get(status, status).lower()}"
+            gettext(
+                "an idea that is %(status)s can move to %(allowed)s, not to %(wanted)s",
+                status=status_words(idea.status),
+                allowed=", ".join(status_words(s) for s in allowed),
+                wanted=status_words(status),
+            )
         )
     if status == "declined" and not reason.strip():
-        raise ValueError("say why the idea is declined: its author reads this")
+        raise ValueError(gettext("say why the idea is declined: its author reads this"))
     _step(idea, status, by, reason.strip() if status == "declined" else "")
 
 
@@ -120,8 +133,11 @@ def toggle_vote(idea: Idea, user: User) -> bool:
 def _check_open(idea: Idea) -> None:
     if idea.status not in OPEN_STATUSES:
         raise ValueError(
-            f"only a submitted idea or one under review goes into a pilot; "
-            f"this one is {IDEA_STATUS_LABELS[idea.status].lower()}"
+            gettext(
+                "only a submitted idea or one under review goes into a pilot; "
+                "this one is %(status)s",
+                status=status_words(idea.status),
+            )
         )
 
 
@@ -147,27 +163,8 @@ def _tell_followers(idea: Idea, by: User) -> None:
     """The author and the voters hear that the idea moved (the one who moved it does not)."""
     voters = select(User).join(IdeaVote, IdeaVote.user_id == User.id)
     followers = [idea.author, *db.session.scalars(voters.where(IdeaVote.idea_id == idea.id))]
-    if idea.status == "piloted":
-        now = f"taken into the pilot {idea.pilot.name}"
-    elif idea.status == "declined":
-        now = f"declined: {idea.reason}"
-    else:
-        now = IDEA_STATUS_LABELS[idea.status].lower()
-    notify.record_event(
-        "idea_moved",
-        pilot=idea.pilot,
-        title=f"The idea “{idea.title}” is {now}",
-        summary=_excerpt(idea.text),
-        link=notify.path_for("ideas.idea", idea_id=idea.id),
-        recipients=followers,
-        actor=by,
-        payload={"idea": idea.id, "status": idea.status},
-    )
-
-
-def _excerpt(text: str, length: int = 120) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1] + "…"
+    # Recorded in English with its facts, so each reader reads it in their own language.
+    notify.idea_moved(idea, followers, actor=by)
 
 
 def _record(idea: Idea, action: str, by: User, summary: str) -> None:
@@ -187,7 +184,13 @@ def _required(text: str | None, message: str, limit: int) -> str:
     if not text:
         raise ValueError(message)
     if len(text) > limit:
-        raise ValueError(f"keep it under {limit} characters (it has {len(text)})")
+        raise ValueError(
+            gettext(
+                "keep it under %(limit)s characters (it has %(count)s)",
+                limit=limit,
+                count=len(text),
+            )
+        )
     return text
 
 
@@ -265,23 +268,25 @@ def path_of(idea: Idea) -> list[dict]:
     path = [
         {
             "status": "submitted",
-            "what": f"submitted for the {idea.campaign} campaign",
+            "what": gettext("submitted for the %(campaign)s campaign", campaign=idea.campaign),
             "on": idea.created_at.date(),
             "by": suggestions.display_name(idea.author),
         }
     ]
     for step in idea.steps:
-        what = IDEA_STATUS_LABELS[step.status].lower()
+        what = status_words(step.status)
         if step.status == "piloted" and idea.pilot is not None:
-            made = "a suggestion to" if idea.suggestion is not None else "a new pilot:"
-            what = f"taken into {made} {idea.pilot.name}"
+            if idea.suggestion is not None:
+                what = gettext("taken into a suggestion to %(pilot)s", pilot=idea.pilot.name)
+            else:
+                what = gettext("taken into a new pilot: %(pilot)s", pilot=idea.pilot.name)
         elif step.reason:
-            what = f"{what}: {step.reason}"
+            what = gettext("%(status)s: %(reason)s", status=what, reason=step.reason)
         path.append({"status": step.status, "what": what, "on": step.at.date(), "by": step.actor})
     if idea.suggestion is not None:
         # The steps the suggestion took on the pilot, after it was proposed there.
         path.extend(
-            {**entry, "what": f"suggestion {entry['what']}"}
+            {**entry, "what": gettext("suggestion %(step)s", step=entry["what"])}
             for entry in suggestions.path_of(idea.suggestion)[1:]
         )
     return path
@@ -298,7 +303,7 @@ def campaign_report(campaign: str) -> dict:
     ideas by status. People are the active accounts of the department today; an idea counts
     for the department its author was in when writing it."""
     rows = {department.id: _row(department.name) for department in _departments()}
-    rows[None] = _row("No department")
+    rows[None] = _row(gettext("No department"))
     people = select(User.department_id, func.count()).where(User.active)
     for department_id, count in db.session.execute(people.group_by(User.department_id)):
         rows[department_id]["people"] = count
@@ -365,7 +370,7 @@ def _row(name: str) -> dict:
 
 
 def _company(rows: list[dict], contributors: int) -> dict:
-    company = _row("Whole company")
+    company = _row(gettext("Whole company"))
     for row in rows:
         company["people"] += row["people"]
         company["ideas"] += row["ideas"]

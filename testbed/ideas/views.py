@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -10,7 +11,8 @@ from testbed.auth.access import can, requires
 from testbed.extensions import db
 from testbed.ideas import services
 from testbed.ideas.forms import MOVE_HINTS, AttachForm, IdeaForm, MoveForm, VoteForm
-from testbed.ideas.models import IDEA_STATUS_LABELS, IDEA_STATUSES, Idea
+from testbed.ideas.labels import IDEA_MOVED, IDEA_STATUS_NAMES
+from testbed.ideas.models import IDEA_STATUSES, Idea
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_at
 
@@ -22,7 +24,7 @@ RUNNING = ("draft", "active", "paused")
 
 @blueprint.context_processor
 def helpers() -> dict:
-    return {"idea_status_labels": IDEA_STATUS_LABELS}
+    return {"idea_status_labels": IDEA_STATUS_NAMES}
 
 
 def _user():
@@ -56,7 +58,12 @@ def submit():
         form.text.errors.append(str(error))
         return _box_page(form), 422
     db.session.commit()
-    flash(f"Thank you: your idea counts for the {idea.campaign} campaign.", "success")
+    flash(
+        gettext(
+            "Thank you: your idea counts for the %(campaign)s campaign.", campaign=idea.campaign
+        ),
+        "success",
+    )
     return redirect(url_for(".idea", idea_id=idea.id))
 
 
@@ -102,7 +109,9 @@ def vote(idea_id: int):
         abort(400)
     counted = services.toggle_vote(idea, _user())
     db.session.commit()
-    flash("Your vote counts." if counted else "Your vote is withdrawn.", "success")
+    flash(
+        gettext("Your vote counts.") if counted else gettext("Your vote is withdrawn."), "success"
+    )
     return redirect(url_for(".idea", idea_id=idea.id))
 
 
@@ -120,7 +129,7 @@ def move(idea_id: int):
         form.status.errors.append(str(error))
         return _idea_page(idea, move_form=form), 422
     db.session.commit()
-    flash(f"The idea is {IDEA_STATUS_LABELS[idea.status].lower()}.", "success")
+    flash(str(IDEA_MOVED[idea.status]), "success")
     return redirect(url_for(".idea", idea_id=idea.id))
 
 
@@ -140,7 +149,7 @@ def attach(idea_id: int):
         form.pilot.errors.append(str(error))
         return _idea_page(idea, attach_form=form), 422
     db.session.commit()
-    flash(f"The idea is now a suggestion on {pilot.name}.", "success")
+    flash(gettext("The idea is now a suggestion on %(pilot)s.", pilot=pilot.name), "success")
     return redirect(url_for("suggestions.suggestion", suggestion_id=suggestion.id))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from flask import request
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import (
@@ -33,6 +35,7 @@ from wtforms.validators import (
 from testbed.auth.models import Department
 from testbed.extensions import db
 from testbed.files.definition import KEY_PATTERN
+from testbed.finance.labels import METRIC_KIND_NAMES, STATUS_NAMES
 from testbed.forms import WebForm
 from testbed.pilots.library import LIBRARY, MetricDefinition, library_metric
 from testbed.pilots.models import (
@@ -66,32 +69,48 @@ from testbed.pilots.services import (
 
 NEW_PARTNER = 0
 CUSTOM_METRIC = "custom"
-KEY_MESSAGE = "use letters, digits, - and _ only"
+KEY_MESSAGE = _l("use letters, digits, - and _ only")
 
 STATUS_LABELS = {
-    "draft": "Draft: being prepared",
-    "active": "Active: running with the partner",
-    "paused": "Paused",
-    "concluded": "Concluded: the evidence is in",
-    "scaled": "Scaled: rolled out beyond the partner",
-    "abandoned": "Abandoned",
+    "draft": _l("Draft: being prepared"),
+    "active": _l("Active: running with the partner"),
+    "paused": _l("Paused"),
+    "concluded": _l("Concluded: the evidence is in"),
+    "scaled": _l("Scaled: rolled out beyond the partner"),
+    "abandoned": _l("Abandoned"),
 }
 ROLE_LABELS = {
-    "primary": "Primary: the question the pilot answers",
-    "secondary": "Secondary: also worth knowing",
-    "guardrail": "Guardrail: must not get worse",
+    "primary": _l("Primary: the question the pilot answers"),
+    "secondary": _l("Secondary: also worth knowing"),
+    "guardrail": _l("Guardrail: must not get worse"),
 }
 DESIGN_LABELS = {
-    "concurrent": "Concurrent: baseline and pilot groups side by side",
-    "pre_post": "Pre/post: the pilot group before and after",
-    "did": "Difference-in-differences: both groups before and after",
-    "its": "Interrupted time series: daily values broken at the start date",
-    "threshold": "Threshold: where the outcome turns, against a predictor",
+    "concurrent": _l("Concurrent: baseline and pilot groups side by side"),
+    "pre_post": _l("Pre/post: the pilot group before and after"),
+    "did": _l("Difference-in-differences: both groups before and after"),
+    "its": _l("Interrupted time series: daily values broken at the start date"),
+    "threshold": _l("Threshold: where the outcome turns, against a predictor"),
 }
 METHOD_LABELS = {
-    "fixed": "Fixed: one test at the planned sample size",
-    "sequential": "Sequential: may be looked at any time",
-    "bayesian": "Bayesian: chance that the pilot beats the baseline",
+    "fixed": _l("Fixed: one test at the planned sample size"),
+    "sequential": _l("Sequential: may be looked at any time"),
+    "bayesian": _l("Bayesian: chance that the pilot beats the baseline"),
+}
+# Stored values shown as they are named in English (lower case), in the reader's language.
+SIZE_LABELS = {"small": _l("small"), "medium": _l("medium"), "large": _l("large")}
+DIRECTION_LABELS = {"increase": _l("up"), "decrease": _l("down")}
+INDICATOR_LABELS = {"leading": _l("leading"), "lagging": _l("lagging")}
+PERSPECTIVE_LABELS = {
+    "financial": _l("financial"),
+    "customer": _l("customer"),
+    "internal": _l("internal"),
+    "learning": _l("learning"),
+}
+# How the library's table names a metric's kind, indicator and perspective.
+METRIC_NAMES = {
+    "kind": METRIC_KIND_NAMES,
+    "indicator": INDICATOR_LABELS,
+    "perspective": PERSPECTIVE_LABELS,
 }
 
 
@@ -135,19 +154,22 @@ class PortfolioFilter(WebForm):
     class Meta:
         csrf = False
 
-    status = SelectField("Status", default="")
-    department = SelectField("Department", coerce=optional_int)
-    partner = SelectField("Partner", coerce=optional_int)
+    status = SelectField(_l("Status"), default="")
+    department = SelectField(_l("Department"), coerce=optional_int)
+    partner = SelectField(_l("Partner"), coerce=optional_int)
 
     def __init__(self, formdata, **kwargs):
         super().__init__(formdata=formdata, **kwargs)
-        self.status.choices = [SelectChoice("", "Any status"), *choices(STATUSES)]
+        self.status.choices = [
+            SelectChoice("", gettext("Any status")),
+            *choices(STATUSES, STATUS_NAMES),
+        ]
         departments = db.session.scalars(select(Department).order_by(Department.name))
-        self.department.choices = [SelectChoice("", "Any department")] + [
+        self.department.choices = [SelectChoice("", gettext("Any department"))] + [
             SelectChoice(d.id, d.name) for d in departments
         ]
         partners = db.session.scalars(select(Partner).order_by(Partner.name))
-        self.partner.choices = [SelectChoice("", "Any partner")] + [
+        self.partner.choices = [SelectChoice("", gettext("Any partner"))] + [
             SelectChoice(p.id, p.name) for p in partners
         ]
 
@@ -164,55 +186,64 @@ class PortfolioFilter(WebForm):
 
 class PilotForm(VersionedForm):
     name = StringField(
-        "Name",
-        [DataRequired("give the pilot a name"), Length(max=200)],
-        description="What the pilot tries, and with whom: 'SMS reminders at Harbour Dental'.",
+        _l("Name"),
+        [DataRequired(_l("give the pilot a name")), Length(max=200)],
+        description=_l("What the pilot tries, and with whom: 'SMS reminders at Harbour Dental'."),
     )
     slug = StringField(
-        "Address",
+        _l("Address"),
         [Optional(), Length(max=80), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
-        description="Part of the pilot's web address, such as dental-reminders. "
-        "Leave it empty to derive it from the name. It cannot change later.",
+        description=_l(
+            "Part of the pilot's web address, such as dental-reminders. "
+            "Leave it empty to derive it from the name. It cannot change later."
+        ),
     )
     partner = SelectField(
-        "Partner customer",
+        _l("Partner customer"),
         coerce=int,
-        description="Small, new and eager partners suit a pilot best. Pick one, or choose "
-        "'A new partner' and describe it below.",
+        description=_l(
+            "Small, new and eager partners suit a pilot best. Pick one, or choose "
+            "'A new partner' and describe it below."
+        ),
     )
-    new_partner_name = StringField("New partner's name", [Length(max=200)])
+    new_partner_name = StringField(_l("New partner's name"), [Length(max=200)])
     new_partner_segment = StringField(
-        "Segment", [Length(max=120)], description="Such as healthcare, retail, logistics."
+        _l("Segment"), [Length(max=120)], description=_l("Such as healthcare, retail, logistics.")
     )
-    new_partner_size = SelectField("Size", choices=choices(PARTNER_SIZES), default="small")
-    new_partner_key_account = BooleanField("The new partner is one of our key accounts")
+    new_partner_size = SelectField(
+        _l("Size"), choices=choices(PARTNER_SIZES, SIZE_LABELS), default="small"
+    )
+    new_partner_key_account = BooleanField(_l("The new partner is one of our key accounts"))
     key_account_reason = TextAreaField(
-        "Why a key account?",
+        _l("Why a key account?"),
         [Length(max=2000)],
-        description="Say why this partner is worth it, and who in sales agreed. "
-        "Kept with the partner.",
+        description=_l(
+            "Say why this partner is worth it, and who in sales agreed. Kept with the partner."
+        ),
     )
-    status = SelectField("Status", description="Only the next sensible steps are offered.")
-    start_date = DateField("Start date", [Optional()])
-    end_date = DateField("End date", [Optional()], description="Leave empty while it runs.")
+    status = SelectField(_l("Status"), description=_l("Only the next sensible steps are offered."))
+    start_date = DateField(_l("Start date"), [Optional()])
+    end_date = DateField(_l("End date"), [Optional()], description=_l("Leave empty while it runs."))
     summary = TextAreaField(
-        "Summary",
+        _l("Summary"),
         [Length(max=5000)],
-        description="What the pilot tries, and what would count as success.",
+        description=_l("What the pilot tries, and what would count as success."),
     )
     departments = MultiCheckboxField(
-        "Departments involved",
+        _l("Departments involved"),
         coerce=int,
-        description="The departments that shape the pilot and may become its champions.",
+        description=_l("The departments that shape the pilot and may become its champions."),
     )
     pilot_share = FloatField(
-        "Planned pilot share",
+        _l("Planned pilot share"),
         [Optional()],
-        description="When units (customers, sites, agents) were assigned to the pilot at "
-        "random: the share planned for the pilot group, such as 0.5. The results then check "
-        "that the groups came out in that ratio. Leave empty otherwise.",
+        description=_l(
+            "When units (customers, sites, agents) were assigned to the pilot at "
+            "random: the share planned for the pilot group, such as 0.5. The results then check "
+            "that the groups came out in that ratio. Leave empty otherwise."
+        ),
     )
-    submit = SubmitField("Save pilot")
+    submit = SubmitField(_l("Save pilot"))
 
     def __init__(self, pilot: Pilot | None = None, **kwargs):
         self.pilot = pilot
@@ -223,12 +254,15 @@ class PilotForm(VersionedForm):
             del self.slug
         partners = list(db.session.scalars(select(Partner).order_by(Partner.name)))
         self.partners = {p.id: p for p in partners}
-        self.partner.choices = [SelectChoice(NEW_PARTNER, "A new partner, described below")] + [
+        existing = gettext("Existing partners")
+        self.partner.choices = [
+            SelectChoice(NEW_PARTNER, gettext("A new partner, described below"))
+        ] + [
             SelectChoice(
                 p.id,
-                f"{p.name} (key account)" if p.key_account else p.name,
+                gettext("%(name)s (key account)", name=p.name) if p.key_account else p.name,
                 {"data-key-account": "true"} if p.key_account else {},
-                optgroup="Existing partners",
+                optgroup=existing,
             )
             for p in partners
         ]
@@ -272,25 +306,29 @@ class PilotForm(VersionedForm):
 
     def validate_slug(self, field) -> None:
         if field.data and slug_taken(field.data):
-            raise ValidationError(f"another pilot has the address '{field.data}'; choose another")
+            raise ValidationError(
+                gettext("another pilot has the address '%(slug)s'; choose another", slug=field.data)
+            )
 
     def validate_new_partner_name(self, field) -> None:
         if self.partner.data != NEW_PARTNER:
             return
         name = (field.data or "").strip()
         if not name:
-            raise ValidationError("name the new partner, or pick an existing one above")
+            raise ValidationError(gettext("name the new partner, or pick an existing one above"))
         if partner_named(name) is not None:
-            raise ValidationError(f"a partner named {name} exists already: pick it above")
+            raise ValidationError(
+                gettext("a partner named %(name)s exists already: pick it above", name=name)
+            )
 
     def validate_end_date(self, field) -> None:
         start = self.start_date.data
         if field.data and start and field.data < start:
-            raise ValidationError("the end date must not be before the start date")
+            raise ValidationError(gettext("the end date must not be before the start date"))
 
     def validate_pilot_share(self, field) -> None:
         if field.data is not None and not 0 < field.data < 1:
-            raise ValidationError(PILOT_SHARE_MESSAGE)
+            raise ValidationError(str(PILOT_SHARE_MESSAGE))
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -302,7 +340,7 @@ class PilotForm(VersionedForm):
                 # Offer the reason given before, so confirming it is one click.
                 self.key_account_reason.data = previous
             self.key_account_reason.errors.append(
-                "say why this partner is worth it: pilots with key accounts alarm sales"
+                gettext("say why this partner is worth it: pilots with key accounts alarm sales")
             )
             valid = False
         return valid
@@ -324,88 +362,104 @@ class PilotForm(VersionedForm):
 
 class HypothesisForm(VersionedForm):
     key = StringField(
-        "Key",
-        [DataRequired("give the hypothesis a key"), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
-        description="A short label used in results and files, such as H1. It cannot change later.",
+        _l("Key"),
+        [DataRequired(_l("give the hypothesis a key")), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
+        description=_l(
+            "A short label used in results and files, such as H1. It cannot change later."
+        ),
     )
     statement = TextAreaField(
-        "Hypothesis",
-        [DataRequired("state what you expect to happen"), Length(max=2000)],
-        description="What you expect, written before the data arrive: 'Two-step reminders "
-        "lower the failure-to-attend rate by two points.'",
+        _l("Hypothesis"),
+        [DataRequired(_l("state what you expect to happen")), Length(max=2000)],
+        description=_l(
+            "What you expect, written before the data arrive: 'Two-step reminders "
+            "lower the failure-to-attend rate by two points.'"
+        ),
     )
     metric = SelectField(
-        "Metric",
-        [DataRequired("pick the metric this hypothesis is judged on")],
-        description="What is measured. Pick one of the pilot's metrics, a ready-made one from "
-        "the library, or define your own below.",
+        _l("Metric"),
+        [DataRequired(_l("pick the metric this hypothesis is judged on"))],
+        description=_l(
+            "What is measured. Pick one of the pilot's metrics, a ready-made one from "
+            "the library, or define your own below."
+        ),
     )
     metric_key = StringField(
-        "Key of the new metric",
+        _l("Key of the new metric"),
         [Optional(), Length(max=80), Regexp(KEY_PATTERN, message=KEY_MESSAGE)],
-        description="The name used in the metric column of observation files, such as wait_time.",
+        description=_l(
+            "The name used in the metric column of observation files, such as wait_time."
+        ),
     )
-    metric_name = StringField("Name of the new metric", [Length(max=200)])
+    metric_name = StringField(_l("Name of the new metric"), [Length(max=200)])
     metric_kind = SelectField(
-        "Kind",
-        choices=choices(METRIC_KINDS),
-        description="mean: a number per row; proportion: 0 or 1 per row; ratio: a value and "
-        "a denominator per row (cost per contact).",
+        _l("Kind"),
+        choices=choices(METRIC_KINDS, METRIC_KIND_NAMES),
+        description=_l(
+            "mean: a number per row; proportion: 0 or 1 per row; ratio: a value and "
+            "a denominator per row (cost per contact)."
+        ),
     )
     metric_direction = SelectField(
-        "Better when it goes", choices=choices(DIRECTIONS, {"increase": "up", "decrease": "down"})
+        _l("Better when it goes"), choices=choices(DIRECTIONS, DIRECTION_LABELS)
     )
-    metric_unit = StringField("Unit", [Length(max=80)], description="Such as minutes, EUR.")
+    metric_unit = StringField(_l("Unit"), [Length(max=80)], description=_l("Such as minutes, EUR."))
     metric_indicator = SelectField(
-        "Indicator",
-        choices=choices(INDICATORS),
+        _l("Indicator"),
+        choices=choices(INDICATORS, INDICATOR_LABELS),
         default="lagging",
-        description="Leading indicators move first and drive the lagging ones.",
+        description=_l("Leading indicators move first and drive the lagging ones."),
     )
     metric_perspective = SelectField(
-        "Scorecard perspective", choices=choices(PERSPECTIVES), default="customer"
+        _l("Scorecard perspective"),
+        choices=choices(PERSPECTIVES, PERSPECTIVE_LABELS),
+        default="customer",
     )
-    metric_scale_min = IntegerField("Score from", [Optional()])
+    metric_scale_min = IntegerField(_l("Score from"), [Optional()])
     metric_scale_max = IntegerField(
-        "to", [Optional()], description="Only for a bounded score, such as 0 to 10 for NPS."
+        _l("to"), [Optional()], description=_l("Only for a bounded score, such as 0 to 10 for NPS.")
     )
-    role = SelectField("Role", choices=choices(HYPOTHESIS_ROLES, ROLE_LABELS))
-    design = SelectField("Design", choices=choices(DESIGNS, DESIGN_LABELS))
-    method = SelectField("Method", choices=choices(METHODS, METHOD_LABELS))
+    role = SelectField(_l("Role"), choices=choices(HYPOTHESIS_ROLES, ROLE_LABELS))
+    design = SelectField(_l("Design"), choices=choices(DESIGNS, DESIGN_LABELS))
+    method = SelectField(_l("Method"), choices=choices(METHODS, METHOD_LABELS))
     alpha = FloatField(
-        "Significance level (α)",
-        [InputRequired("give a level between 0 and 1, usually 0.05")],
+        _l("Significance level (α)"),
+        [InputRequired(_l("give a level between 0 and 1, usually 0.05"))],
         default=0.05,
-        description="The false-alarm rate you accept; 0.05 unless finance asks otherwise.",
+        description=_l("The false-alarm rate you accept; 0.05 unless finance asks otherwise."),
     )
     minimum_effect = FloatField(
-        "Minimum effect",
+        _l("Minimum effect"),
         [Optional()],
-        description="The smallest change worth acting on, in the metric's unit, signed "
-        "(a proportion as a share: -0.02 is two points down). For a guardrail: how much "
-        "worse it may get, as a positive margin.",
+        description=_l(
+            "The smallest change worth acting on, in the metric's unit, signed "
+            "(a proportion as a share: -0.02 is two points down). For a guardrail: how much "
+            "worse it may get, as a positive margin."
+        ),
     )
     planned_sample_size = IntegerField(
-        "Planned sample size",
-        [Optional(), NumberRange(min=1, message="must be at least 1")],
-        description="Observations per group you plan to collect; used for power and timing.",
+        _l("Planned sample size"),
+        [Optional(), NumberRange(min=1, message=_l("must be at least 1"))],
+        description=_l("Observations per group you plan to collect; used for power and timing."),
     )
     predictor = SelectField(
-        "Predictor",
-        description="Threshold designs only: the metric on the x axis, such as occupancy.",
+        _l("Predictor"),
+        description=_l("Threshold designs only: the metric on the x axis, such as occupancy."),
     )
     quantiles = StringField(
-        "Quantiles to compare",
+        _l("Quantiles to compare"),
         [Length(max=200)],
-        description="Optional, such as 0.5, 0.9, 0.95: customers remember the worst cases.",
+        description=_l("Optional, such as 0.5, 0.9, 0.95: customers remember the worst cases."),
     )
     reason = TextAreaField(
-        "Reason for the change",
+        _l("Reason for the change"),
         [Length(max=2000)],
-        description="Observations exist, so this hypothesis is locked: the change is kept "
-        "as an amendment with your reason, for everyone to see.",
+        description=_l(
+            "Observations exist, so this hypothesis is locked: the change is kept "
+            "as an amendment with your reason, for everyone to see."
+        ),
     )
-    submit = SubmitField("Save hypothesis")
+    submit = SubmitField(_l("Save hypothesis"))
 
     def __init__(self, pilot: Pilot, hypothesis: Hypothesis | None = None, **kwargs):
         self.pilot, self.hypothesis = pilot, hypothesis
@@ -414,22 +468,29 @@ class HypothesisForm(VersionedForm):
             del self.key
         if hypothesis is None or hypothesis.locked_at is None:
             del self.reason
+        this_pilot = gettext("This pilot's metrics")
         own = [
-            SelectChoice(f"pilot:{m.key}", f"{m.name} ({m.key})", optgroup="This pilot's metrics")
+            SelectChoice(f"pilot:{m.key}", f"{m.name} ({m.key})", optgroup=this_pilot)
             for m in pilot.metrics
         ]
         library = [
-            SelectChoice(f"library:{d.key}", d.name, optgroup=f"Library: {d.area}")
+            SelectChoice(
+                f"library:{d.key}", d.name, optgroup=gettext("Library: %(area)s", area=d.area)
+            )
             for d in LIBRARY
             if pilot.metric(d.key) is None
         ]
         self.metric.choices = [
-            SelectChoice("", "Choose a metric…"),
+            SelectChoice("", gettext("Choose a metric…")),
             *own,
             *library,
-            SelectChoice(CUSTOM_METRIC, "A new metric, described below", optgroup="Your own"),
+            SelectChoice(
+                CUSTOM_METRIC,
+                gettext("A new metric, described below"),
+                optgroup=gettext("Your own"),
+            ),
         ]
-        self.predictor.choices = [SelectChoice("", "None"), *own, *library]
+        self.predictor.choices = [SelectChoice("", gettext("None")), *own, *library]
 
     @staticmethod
     def _initial(pilot: Pilot, hypothesis: Hypothesis | None) -> dict:
@@ -451,11 +512,13 @@ class HypothesisForm(VersionedForm):
 
     def validate_key(self, field) -> None:
         if any(h.key == field.data for h in self.pilot.hypotheses):
-            raise ValidationError(f"the pilot has a hypothesis {field.data} already")
+            raise ValidationError(
+                gettext("the pilot has a hypothesis %(key)s already", key=field.data)
+            )
 
     def validate_alpha(self, field) -> None:
         if field.data is not None and not 0 < field.data < 1:
-            raise ValidationError("must lie between 0 and 1, such as 0.05")
+            raise ValidationError(gettext("must lie between 0 and 1, such as 0.05"))
 
     def validate_quantiles(self, field) -> None:
         self.quantile_values()
@@ -469,7 +532,7 @@ class HypothesisForm(VersionedForm):
         except ValueError:
             values = []
         if not values or not all(0 < v < 1 for v in values):
-            raise ValidationError("give numbers between 0 and 1, such as 0.5, 0.9, 0.95")
+            raise ValidationError(gettext("give numbers between 0 and 1, such as 0.5, 0.9, 0.95"))
         return values
 
     def validate(self, extra_validators=None) -> bool:
@@ -481,7 +544,9 @@ class HypothesisForm(VersionedForm):
                 self[name].errors.append(message)
                 valid = False
         if "reason" in self and not (self.reason.data or "").strip():
-            self.reason.errors.append("say why the hypothesis changes after its data arrived")
+            self.reason.errors.append(
+                gettext("say why the hypothesis changes after its data arrived")
+            )
             valid = False
         return valid
 
@@ -489,16 +554,24 @@ class HypothesisForm(VersionedForm):
         problems = []
         key = (self.metric_key.data or "").strip()
         if not key:
-            problems.append(("metric_key", "give the new metric a key, such as wait_time"))
+            problems.append(("metric_key", gettext("give the new metric a key, such as wait_time")))
         elif self.pilot.metric(key) is not None or library_metric(key) is not None:
             problems.append(
-                ("metric_key", f"'{key}' is taken by a listed metric: pick it, or use another key")
+                (
+                    "metric_key",
+                    gettext(
+                        "'%(key)s' is taken by a listed metric: pick it, or use another key",
+                        key=key,
+                    ),
+                )
             )
         if not (self.metric_name.data or "").strip():
-            problems.append(("metric_name", "name the new metric"))
+            problems.append(("metric_name", gettext("name the new metric")))
         low, high = self.metric_scale_min.data, self.metric_scale_max.data
         if (low is None) != (high is None) or (low is not None and low >= high):
-            problems.append(("metric_scale_max", "give both ends of the score, lowest first"))
+            problems.append(
+                ("metric_scale_max", gettext("give both ends of the score, lowest first"))
+            )
         for name, message in problems:
             self[name].errors.append(message)
         return not problems
@@ -539,32 +612,37 @@ class HypothesisForm(VersionedForm):
 
 class IterationForm(VersionedForm):
     number = IntegerField(
-        "Number",
-        [InputRequired("give the iteration a number"), NumberRange(min=1, message="from 1")],
-        description="Iterations are numbered in order; the next free number is filled in.",
+        _l("Number"),
+        [
+            InputRequired(_l("give the iteration a number")),
+            NumberRange(min=1, message=_l("from 1")),
+        ],
+        description=_l("Iterations are numbered in order; the next free number is filled in."),
     )
     title = StringField(
-        "Title",
-        [DataRequired("give the iteration a title"), Length(max=200)],
-        description="What this iteration tries, in a few words.",
+        _l("Title"),
+        [DataRequired(_l("give the iteration a title")), Length(max=200)],
+        description=_l("What this iteration tries, in a few words."),
     )
-    start_date = DateField("Start date", [Optional()])
-    end_date = DateField("End date", [Optional()], description="Leave empty while it runs.")
+    start_date = DateField(_l("Start date"), [Optional()])
+    end_date = DateField(_l("End date"), [Optional()], description=_l("Leave empty while it runs."))
     changes = TextAreaField(
-        "What changed", [Length(max=5000)], description="What the team did differently."
+        _l("What changed"), [Length(max=5000)], description=_l("What the team did differently.")
     )
     reason = TextAreaField(
-        "Why",
+        _l("Why"),
         [Length(max=5000)],
-        description="What you learned that led to the change: the next team will want to know.",
+        description=_l("What you learned that led to the change: the next team will want to know."),
     )
     suggestions = MultiCheckboxField(
-        "Suggestions this iteration adopts",
+        _l("Suggestions this iteration adopts"),
         coerce=int,
-        description="Accepted suggestions from other departments; adopting one marks it "
-        "incorporated in this iteration.",
+        description=_l(
+            "Accepted suggestions from other departments; adopting one marks it "
+            "incorporated in this iteration."
+        ),
     )
-    submit = SubmitField("Log iteration")
+    submit = SubmitField(_l("Log iteration"))
 
     def __init__(self, pilot: Pilot, **kwargs):
         self.pilot = pilot
@@ -578,12 +656,14 @@ class IterationForm(VersionedForm):
 
     def validate_number(self, field) -> None:
         if any(i.number == field.data for i in self.pilot.iterations):
-            raise ValidationError(f"the pilot has an iteration {field.data} already")
+            raise ValidationError(
+                gettext("the pilot has an iteration %(number)s already", number=field.data)
+            )
 
     def validate_end_date(self, field) -> None:
         start = self.start_date.data
         if field.data and start and field.data < start:
-            raise ValidationError("the end date must not be before the start date")
+            raise ValidationError(gettext("the end date must not be before the start date"))
 
     def fields(self) -> IterationFields:
         return IterationFields(
@@ -601,20 +681,22 @@ class IterationForm(VersionedForm):
 
 class UploadForm(VersionedForm):
     file = FileField(
-        "Observations file",
-        [FileRequired("choose a CSV file to upload")],
-        description="A CSV file saved as UTF-8, with a header row, in the same format as "
-        "observations.csv in a pilot folder, or as summary.csv (n, mean and sd per group).",
+        _l("Observations file"),
+        [FileRequired(_l("choose a CSV file to upload"))],
+        description=_l(
+            "A CSV file saved as UTF-8, with a header row, in the same format as "
+            "observations.csv in a pilot folder, or as summary.csv (n, mean and sd per group)."
+        ),
     )
-    submit = SubmitField("Upload and check")
+    submit = SubmitField(_l("Upload and check"))
 
     def __init__(self, pilot: Pilot, **kwargs):
         super().__init__(data=unless_submitted({"version": pilot.version}), **kwargs)
 
 
 class ConfirmUploadForm(VersionedForm):
-    submit = SubmitField("Import these observations")
+    submit = SubmitField(_l("Import these observations"))
 
 
 class DiscardUploadForm(WebForm):
-    submit = SubmitField("Discard")
+    submit = SubmitField(_l("Discard"))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import abort
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -20,6 +22,7 @@ from testbed.auth.models import Department, User
 from testbed.database import may_write
 from testbed.extensions import db
 from testbed.files.definition import KEY_PATTERN, hypothesis_problems
+from testbed.finance.labels import named
 from testbed.notify import services as notify
 from testbed.pilots.library import MetricDefinition
 from testbed.pilots.models import (
@@ -48,7 +51,7 @@ TRANSITIONS = {
     "abandoned": (),
 }
 START_STATUSES = ("draft", "active")
-PILOT_SHARE_MESSAGE = "the planned pilot share lies strictly between 0 and 1, such as 0.5"
+PILOT_SHARE_MESSAGE = _l("the planned pilot share lies strictly between 0 and 1, such as 0.5")
 SLUG_LENGTH = 80
 # Addresses the pilot pages use themselves: /pilots/new is the form for a new pilot.
 RESERVED_SLUGS = frozenset({"new"})
@@ -59,17 +62,32 @@ STRONG_CHANCE = 0.99
 MODERATE_CHANCE = CERTAIN
 STRENGTHS = {
     "strong": (
-        "Strong",
-        "adjusted p-value below 0.01 (and below the hypothesis' α), or a Bayesian "
-        "chance to beat the baseline of at least 99% (or at most 1%)",
+        _l("Strong"),
+        _l(
+            "adjusted p-value below 0.01 (and below the hypothesis' α), or a Bayesian "
+            "chance to beat the baseline of at least 99% (or at most 1%)"
+        ),
     ),
     "moderate": (
-        "Moderate",
-        "adjusted p-value below the hypothesis' α (usually 0.05), or a chance to beat "
-        "the baseline of at least 95% (or at most 5%)",
+        _l("Moderate"),
+        _l(
+            "adjusted p-value below the hypothesis' α (usually 0.05), or a chance to beat "
+            "the baseline of at least 95% (or at most 5%)"
+        ),
     ),
-    "weak": ("Weak or none", "the data cannot yet tell the pilot from the baseline"),
-    "untested": ("Not tested yet", "no primary hypothesis, or too few observations to test it"),
+    "weak": (_l("Weak or none"), _l("the data cannot yet tell the pilot from the baseline")),
+    "untested": (
+        _l("Not tested yet"),
+        _l("no primary hypothesis, or too few observations to test it"),
+    ),
+}
+# A suggestion's status as a message names it (in English: the status, spaced).
+SUGGESTION_STATUS_NAMES = {
+    "new": _l("new"),
+    "under_review": _l("under review"),
+    "accepted": _l("accepted"),
+    "incorporated": _l("incorporated"),
+    "declined": _l("declined"),
 }
 
 HYPOTHESIS_FIELDS = (
@@ -87,9 +105,14 @@ HYPOTHESIS_FIELDS = (
 
 
 class InvalidField(ValueError):
-    """A broken rule, with the form field where a person fixes it."""
+    """A broken rule, with the form field where a person fixes it.
+
+    The message is in the language of the request (English outside one); a lazy text is
+    made a plain one here, so pages, flashes and JSON answers all get a ``str``.
+    """
 
     def __init__(self, field: str, message: str):
+        message = str(message)
         super().__init__(message)
         self.field = field
         self.message = message
@@ -319,7 +342,7 @@ def partner_named(name: str) -> Partner | None:
 def create_pilot(fields: PilotFields, *, by: User) -> Pilot:
     """Register a new pilot, and its partner when it is new."""
     if fields.status not in START_STATUSES:
-        raise InvalidField("status", "a new pilot starts as a draft or as active")
+        raise InvalidField("status", gettext("a new pilot starts as a draft or as active"))
     if fields.slug:
         _check_slug(fields.slug)
     pilot = Pilot(slug=fields.slug or unique_slug(fields.name), status=fields.status)
@@ -347,9 +370,15 @@ def create_pilot(fields: PilotFields, *, by: User) -> Pilot:
 def update_pilot(pilot: Pilot, fields: PilotFields, *, by: User) -> list[str]:
     """Change a pilot; returns what changed as 'field: old → new' lines."""
     if fields.status != pilot.status and fields.status not in TRANSITIONS[pilot.status]:
-        allowed = ", ".join(TRANSITIONS[pilot.status]) or "nothing: the status is final"
+        allowed = ", ".join(named(s, "status") for s in TRANSITIONS[pilot.status])
         raise InvalidField(
-            "status", f"a {pilot.status} pilot can move to {allowed}, not to {fields.status}"
+            "status",
+            gettext(
+                "a %(status)s pilot can move to %(allowed)s, not to %(wanted)s",
+                status=named(pilot.status, "status"),
+                allowed=allowed or gettext("nothing: the status is final"),
+                wanted=named(fields.status, "status"),
+            ),
         )
     before = _pilot_state(pilot)
     status = pilot.status
@@ -375,18 +404,21 @@ def update_pilot(pilot: Pilot, fields: PilotFields, *, by: User) -> list[str]:
 
 def _check_slug(slug: str) -> None:
     if not KEY_PATTERN.match(slug):
-        raise InvalidField("slug", "use letters, digits, - and _ only (at most 80)")
+        raise InvalidField("slug", gettext("use letters, digits, - and _ only (at most 80)"))
     if slug_taken(slug):
-        raise InvalidField("slug", f"another pilot has the address '{slug}'; choose another")
+        raise InvalidField(
+            "slug",
+            gettext("another pilot has the address '%(slug)s'; choose another", slug=slug),
+        )
 
 
 def _apply(pilot: Pilot, fields: PilotFields) -> Partner | None:
     """Set the pilot's fields; returns its partner if that was created for it."""
     name = fields.name.strip()
     if not name:
-        raise InvalidField("name", "give the pilot a name")
+        raise InvalidField("name", gettext("give the pilot a name"))
     if fields.start_date and fields.end_date and fields.end_date < fields.start_date:
-        raise InvalidField("end_date", "the end date must not be before the start date")
+        raise InvalidField("end_date", gettext("the end date must not be before the start date"))
     if fields.pilot_share is not None and not 0 < fields.pilot_share < 1:
         raise InvalidField("pilot_share", PILOT_SHARE_MESSAGE)
     partner = _partner(fields)
@@ -395,7 +427,7 @@ def _apply(pilot: Pilot, fields: PilotFields) -> Partner | None:
         if not reason:
             raise InvalidField(
                 "key_account_reason",
-                "pilots with key accounts alarm sales: say why this partner is worth it",
+                gettext("pilots with key accounts alarm sales: say why this partner is worth it"),
             )
         partner.key_account_reason = reason
     pilot.name, pilot.partner, pilot.status = name, partner, fields.status
@@ -411,9 +443,12 @@ def _partner(fields: PilotFields) -> Partner:
         return fields.partner
     new = fields.partner
     if not new.name.strip():
-        raise InvalidField("new_partner_name", "name the new partner")
+        raise InvalidField("new_partner_name", gettext("name the new partner"))
     if partner_named(new.name.strip()) is not None:
-        raise InvalidField("new_partner_name", f"a partner named {new.name} exists: pick it")
+        raise InvalidField(
+            "new_partner_name",
+            gettext("a partner named %(name)s exists: pick it", name=new.name),
+        )
     partner = Partner(
         name=new.name.strip(),
         segment=new.segment.strip(),
@@ -520,9 +555,9 @@ def register_hypothesis(
 ) -> Hypothesis:
     """Pre-register a hypothesis; stated after its metrics had data, it is exploratory."""
     if not KEY_PATTERN.match(key):
-        raise InvalidField("key", "use letters, digits, - and _ only, such as H1")
+        raise InvalidField("key", gettext("use letters, digits, - and _ only, such as H1"))
     if any(h.key == key for h in pilot.hypotheses):
-        raise InvalidField("key", f"the pilot has a hypothesis {key} already")
+        raise InvalidField("key", gettext("the pilot has a hypothesis %(key)s already", key=key))
     hypothesis = Hypothesis(key=key)
     _set_hypothesis(pilot, hypothesis, fields, by)
     pilot.hypotheses.append(hypothesis)
@@ -575,7 +610,7 @@ def update_hypothesis(
     return changes
 
 
-AMENDMENT_NEEDED = (
+AMENDMENT_NEEDED = _l(
     "observations exist, so the hypothesis is locked: say why it changes (kept as an amendment)"
 )
 
@@ -630,7 +665,7 @@ def record_hypothesis_change(
 
 def _set_hypothesis(pilot: Pilot, hypothesis: Hypothesis, fields: HypothesisFields, by) -> None:
     if not fields.statement.strip():
-        raise InvalidField("statement", "state what you expect to happen")
+        raise InvalidField("statement", gettext("state what you expect to happen"))
     problems = check_hypothesis_rules(pilot, fields)
     if problems:
         raise InvalidField(*problems[0])
@@ -652,12 +687,17 @@ def metric_for(pilot: Pilot, choice: Metric | MetricDefinition, by: User) -> Met
     """The pilot's metric, adding it first when ``choice`` is a definition."""
     if isinstance(choice, Metric):
         if choice.pilot_id != pilot.id:
-            raise InvalidField("metric", "that metric belongs to another pilot")
+            raise InvalidField("metric", gettext("that metric belongs to another pilot"))
         return choice
     if pilot.metric(choice.key) is not None:
-        raise InvalidField("metric_key", f"the pilot has a metric '{choice.key}': pick it instead")
+        raise InvalidField(
+            "metric_key",
+            gettext("the pilot has a metric '%(key)s': pick it instead", key=choice.key),
+        )
     if not KEY_PATTERN.match(choice.key):
-        raise InvalidField("metric_key", "use letters, digits, - and _ only, such as wait_time")
+        raise InvalidField(
+            "metric_key", gettext("use letters, digits, - and _ only, such as wait_time")
+        )
     metric = Metric(
         key=choice.key,
         name=choice.name,
@@ -741,21 +781,31 @@ def log_iteration(
 ) -> Iteration:
     """Record an iteration and incorporate the suggestions it adopts, all or nothing."""
     if fields.number < 1:
-        raise InvalidField("number", "iterations are numbered from 1")
+        raise InvalidField("number", gettext("iterations are numbered from 1"))
     if any(i.number == fields.number for i in pilot.iterations):
-        raise InvalidField("number", f"the pilot has an iteration {fields.number} already")
+        raise InvalidField(
+            "number",
+            gettext("the pilot has an iteration %(number)s already", number=fields.number),
+        )
     if not fields.title.strip():
-        raise InvalidField("title", "give the iteration a title")
+        raise InvalidField("title", gettext("give the iteration a title"))
     if fields.start_date and fields.end_date and fields.end_date < fields.start_date:
-        raise InvalidField("end_date", "the end date must not be before the start date")
+        raise InvalidField("end_date", gettext("the end date must not be before the start date"))
     for suggestion in adopted:
         if suggestion.pilot_id != pilot.id:
-            raise InvalidField("suggestions", f"suggestion #{suggestion.id} is for another pilot")
-        if suggestion.status != "accepted":
             raise InvalidField(
                 "suggestions",
-                f"suggestion #{suggestion.id} is {suggestion.status.replace('_', ' ')}: "
-                "only accepted suggestions can be adopted",
+                gettext("suggestion #%(id)s is for another pilot", id=suggestion.id),
+            )
+        if suggestion.status != "accepted":
+            status = SUGGESTION_STATUS_NAMES.get(suggestion.status)
+            raise InvalidField(
+                "suggestions",
+                gettext(
+                    "suggestion #%(id)s is %(status)s: only accepted suggestions can be adopted",
+                    id=suggestion.id,
+                    status=status or suggestion.status.replace("_", " "),
+                ),
             )
     iteration = Iteration(
         number=fields.number,

@@ -3,6 +3,8 @@
 from contextlib import closing
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -13,9 +15,11 @@ from testbed.extensions import db
 from testbed.files.limits import MAX_CELL_BYTES, MAX_COLUMNS
 from testbed.forms import page_status
 from testbed.fragments import cached_html
+from testbed.i18n import figure
 from testbed.notify.services import is_watching
 from testbed.pilots import services
 from testbed.pilots.forms import (
+    METRIC_NAMES,
     ConfirmUploadForm,
     DiscardUploadForm,
     HypothesisForm,
@@ -38,7 +42,7 @@ FILTERS = ("status", "department", "partner")
 # Pages of the portfolio kept: each role's, unfiltered and with the filters in use.
 PORTFOLIOS_KEPT = 64
 
-CONFLICT = "Someone else changed this pilot since you opened the page; reload and try again."
+CONFLICT = _l("Someone else changed this pilot since you opened the page; reload and try again.")
 
 
 class StalePilot(Exception):
@@ -55,7 +59,9 @@ def conflict(error):
     # StaleDataError: another request committed between our read and our write.
     db.session.rollback()
     slug = getattr(error, "slug", None) or request.view_args.get("slug")
-    page = render_template("pilots/conflict.html", message=CONFLICT, slug=slug, again=request.path)
+    page = render_template(
+        "pilots/conflict.html", message=str(CONFLICT), slug=slug, again=request.path
+    )
     return page, 409
 
 
@@ -118,7 +124,10 @@ def new_pilot():
         except ValueError as error:
             show_error(form, error)
         else:
-            flash(f"Pilot {pilot.name} created. Next: register its hypotheses.", "success")
+            flash(
+                gettext("Pilot %(name)s created. Next: register its hypotheses.", name=pilot.name),
+                "success",
+            )
             return redirect(url_for(".pilot", slug=pilot.slug))
     return (
         render_template("pilots/pilot_form.html", form=form, pilot=None, idea=idea),
@@ -159,7 +168,7 @@ def edit_pilot(slug: str):
         except ValueError as error:
             show_error(form, error)
         else:
-            flash("Pilot saved." if changes else "Nothing changed.", "success")
+            flash(gettext("Pilot saved.") if changes else gettext("Nothing changed."), "success")
             return redirect(url_for(".pilot", slug=pilot.slug))
     return render_template("pilots/pilot_form.html", form=form, pilot=pilot), page_status(form)
 
@@ -179,10 +188,15 @@ def new_hypothesis(slug: str):
         except ValueError as error:
             show_error(form, error)
         else:
-            flash(f"Hypothesis {hypothesis.key} registered.", "success")
+            flash(gettext("Hypothesis %(key)s registered.", key=hypothesis.key), "success")
             return redirect(url_for(".pilot", slug=pilot.slug, _anchor="hypotheses"))
     page = render_template(
-        "pilots/hypothesis_form.html", form=form, pilot=pilot, hypothesis=None, library=LIBRARY
+        "pilots/hypothesis_form.html",
+        form=form,
+        pilot=pilot,
+        hypothesis=None,
+        library=LIBRARY,
+        names=METRIC_NAMES,
     )
     return page, page_status(form)
 
@@ -206,8 +220,14 @@ def edit_hypothesis(slug: str, key: str):
         except ValueError as error:
             show_error(form, error)
         else:
-            amended = "Amendment recorded" if hypothesis.locked_at else "Hypothesis saved"
-            flash(f"{amended}: {'; '.join(changes)}." if changes else "Nothing changed.", "success")
+            # The changes are listed as the activity log keeps them (in English).
+            if not changes:
+                message = gettext("Nothing changed.")
+            elif hypothesis.locked_at:
+                message = gettext("Amendment recorded: %(changes)s.", changes="; ".join(changes))
+            else:
+                message = gettext("Hypothesis saved: %(changes)s.", changes="; ".join(changes))
+            flash(message, "success")
             return redirect(url_for(".pilot", slug=pilot.slug, _anchor=f"hypothesis-{key}"))
     page = render_template(
         "pilots/hypothesis_form.html",
@@ -215,6 +235,7 @@ def edit_hypothesis(slug: str, key: str):
         pilot=pilot,
         hypothesis=hypothesis,
         library=LIBRARY,
+        names=METRIC_NAMES,
     )
     return page, page_status(form)
 
@@ -232,7 +253,7 @@ def new_iteration(slug: str):
         except ValueError as error:
             show_error(form, error)
         else:
-            flash(f"Iteration {iteration.number} logged.", "success")
+            flash(gettext("Iteration %(number)s logged.", number=iteration.number), "success")
             return redirect(url_for(".pilot", slug=pilot.slug, _anchor="iterations"))
     return render_template("pilots/iteration_form.html", form=form, pilot=pilot), page_status(form)
 
@@ -268,7 +289,7 @@ def upload(slug: str):
 def pending_or_gone(pilot, token: str):
     pending = uploads.pending_upload(token, pilot, user())
     if pending is None:
-        flash("That upload was imported or discarded already, or has expired.", "error")
+        flash(gettext("That upload was imported or discarded already, or has expired."), "error")
     return pending
 
 
@@ -315,11 +336,28 @@ def confirm_upload(slug: str, token: str):
     except ValueError as error:
         db.session.rollback()
         message = error.message if isinstance(error, InvalidField) else str(error)
-        flash(f"Nothing was imported: {message}", "error")
+        flash(gettext("Nothing was imported: %(problem)s", problem=message), "error")
         return redirect(url_for(".upload_preview", slug=slug, token=token))
     uploads.discard(pending)
-    rows = "summary rows" if pending.kind == uploads.SUMMARIES else "observations"
-    flash(f"Imported {batch.rows:,} {rows} from {pending.filename}.", "success")
+    rows, name = figure(f"{batch.rows:,}"), pending.filename
+    if pending.kind == uploads.SUMMARIES:
+        # The English says "rows" even for one: it is kept as it was.
+        message = ngettext(
+            "Imported %(rows)s summary rows from %(file)s.",
+            "Imported %(rows)s summary rows from %(file)s.",
+            batch.rows,
+            rows=rows,
+            file=name,
+        )
+    else:
+        message = ngettext(
+            "Imported %(rows)s observations from %(file)s.",
+            "Imported %(rows)s observations from %(file)s.",
+            batch.rows,
+            rows=rows,
+            file=name,
+        )
+    flash(message, "success")
     return redirect(url_for(".pilot", slug=slug))
 
 
@@ -330,7 +368,9 @@ def discard_upload(slug: str, token: str):
     pending = pending_or_gone(pilot, token)
     if pending is not None and DiscardUploadForm().validate_on_submit():
         uploads.discard(pending)
-        flash(f"{pending.filename} discarded; nothing was imported.", "success")
+        flash(
+            gettext("%(file)s discarded; nothing was imported.", file=pending.filename), "success"
+        )
     return redirect(url_for(".upload", slug=slug))
 
 

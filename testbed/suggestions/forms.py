@@ -2,44 +2,46 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from testbed.auth.models import Department
 from testbed.forms import WebForm
 from testbed.pilots.models import Iteration
-from testbed.suggestions.models import STATUS_LABELS
+from testbed.suggestions.labels import status_name
 from testbed.suggestions.services import MAX_TEXT, TRANSITIONS
 
 NO_DEPARTMENT = 0
 # What each decision means, shown beside its choice so nobody needs a manual.
 STEP_HINTS = {
-    "under_review": "The team is looking into it.",
-    "accepted": "The team will try it in a coming iteration.",
-    "incorporated": "It is part of an iteration now: choose which one below.",
-    "declined": "It will not be tried: give the reason below; the department sees it.",
+    "under_review": _l("The team is looking into it."),
+    "accepted": _l("The team will try it in a coming iteration."),
+    "incorporated": _l("It is part of an iteration now: choose which one below."),
+    "declined": _l("It will not be tried: give the reason below; the department sees it."),
 }
 
 
 class SuggestionForm(WebForm):
     text = TextAreaField(
-        "Your suggestion",
-        validators=[DataRequired("Write the suggestion first."), Length(max=MAX_TEXT)],
-        description="One idea the pilot team could try, and what it would improve.",
+        _l("Your suggestion"),
+        validators=[DataRequired(_l("Write the suggestion first.")), Length(max=MAX_TEXT)],
+        description=_l("One idea the pilot team could try, and what it would improve."),
         render_kw={"rows": 5},
     )
     department = SelectField(
-        "On behalf of",
+        _l("On behalf of"),
         coerce=int,
         default=NO_DEPARTMENT,
-        invalid_choice_message="Choose a department from the list.",
-        description="Your own department unless you choose another.",
+        invalid_choice_message=_l("Choose a department from the list."),
+        description=_l("Your own department unless you choose another."),
     )
-    submit = SubmitField("Add suggestion")
+    submit = SubmitField(_l("Add suggestion"))
 
     def __init__(self, departments: list[Department], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.department.choices = [(NO_DEPARTMENT, "No department")] + [
+        self.department.choices = [(NO_DEPARTMENT, gettext("No department"))] + [
             (d.id, d.name) for d in departments
         ]
         self._departments = {d.id: d for d in departments}
@@ -50,12 +52,12 @@ class SuggestionForm(WebForm):
 
 class CommentForm(WebForm):
     text = TextAreaField(
-        "Your comment",
-        validators=[DataRequired("Write a comment first."), Length(max=MAX_TEXT)],
-        description="Questions, support, or what your department has seen.",
+        _l("Your comment"),
+        validators=[DataRequired(_l("Write a comment first.")), Length(max=MAX_TEXT)],
+        description=_l("Questions, support, or what your department has seen."),
         render_kw={"rows": 3},
     )
-    submit = SubmitField("Add comment")
+    submit = SubmitField(_l("Add comment"))
 
 
 class VoteForm(WebForm):
@@ -65,28 +67,28 @@ class VoteForm(WebForm):
 
 
 class DecisionForm(WebForm):
-    status = RadioField("Move it to", invalid_choice_message="Choose where it goes.")
+    status = RadioField(_l("Move it to"), invalid_choice_message=_l("Choose where it goes."))
     iteration = SelectField(
-        "Iteration that adopted it",
+        _l("Iteration that adopted it"),
         coerce=int,
         default=0,
-        invalid_choice_message="Choose an iteration of this pilot.",
-        description="Needed when you incorporate it.",
+        invalid_choice_message=_l("Choose an iteration of this pilot."),
+        description=_l("Needed when you incorporate it."),
     )
     reason = TextAreaField(
-        "Reason",
+        _l("Reason"),
         validators=[Length(max=MAX_TEXT)],
-        description="Needed when you decline it: the department reads this.",
+        description=_l("Needed when you decline it: the department reads this."),
         render_kw={"rows": 3},
     )
     version = HiddenField()
-    submit = SubmitField("Save decision")
+    submit = SubmitField(_l("Save decision"))
 
     def __init__(self, current_status: str, iterations: list[Iteration], *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = [(s, STATUS_LABELS[s]) for s in TRANSITIONS[current_status]]
-        self.iteration.choices = [(0, "Choose an iteration")] + [
-            (i.id, f"{i.number}: {i.title}" if i.title else str(i.number)) for i in iterations
+        self.status.choices = [(s, status_name(s)) for s in TRANSITIONS[current_status]]
+        self.iteration.choices = [(0, gettext("Choose an iteration"))] + [
+            (i.id, _iteration_name(i)) for i in iterations
         ]
         self._iterations = {i.id: i for i in iterations}
         self._allowed = TRANSITIONS[current_status]
@@ -97,11 +99,17 @@ class DecisionForm(WebForm):
 
     def validate_iteration(self, field) -> None:
         if self._choosing("incorporated") and field.data not in self._iterations:
-            raise ValidationError("Choose the iteration of this pilot that adopted it.")
+            raise ValidationError(gettext("Choose the iteration of this pilot that adopted it."))
 
     def validate_reason(self, field) -> None:
         if self._choosing("declined") and not (field.data or "").strip():
-            raise ValidationError("Say why it is declined.")
+            raise ValidationError(gettext("Say why it is declined."))
 
     def chosen_iteration(self) -> Iteration | None:
         return self._iterations.get(self.iteration.data)
+
+
+def _iteration_name(iteration: Iteration) -> str:
+    if not iteration.title:
+        return str(iteration.number)
+    return gettext("%(number)s: %(title)s", number=iteration.number, title=iteration.title)

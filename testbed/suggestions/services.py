@@ -5,18 +5,20 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from testbed.audit import record
 from testbed.auth.models import Department, User
 from testbed.extensions import db
+from testbed.i18n import DEFAULT_LANGUAGE
 from testbed.notify import services as notify
 from testbed.pilots.models import Iteration, Pilot, pilot_department
 from testbed.results.decision import standing
 from testbed.results.services import reports_for
+from testbed.suggestions.labels import status_name
 from testbed.suggestions.models import (
-    STATUS_LABELS,
     SUGGESTION_STATUSES,
     Suggestion,
     SuggestionComment,
@@ -47,7 +49,7 @@ def add_suggestion(
     pilot: Pilot, text: str, *, author: User, department: Department | None
 ) -> Suggestion:
     """Propose an idea to a pilot's team; it starts as new."""
-    text = _required(text, "write the suggestion first")
+    text = _required(text, gettext("write the suggestion first"))
     suggestion = Suggestion(
         pilot=pilot,
         text=text,
@@ -90,17 +92,13 @@ def move(
     Each move is kept as a step of the suggestion's path.
     """
     if status not in TRANSITIONS[suggestion.status]:
-        allowed = ", ".join(s.replace("_", " ") for s in TRANSITIONS[suggestion.status])
-        raise ValueError(
-            f"a suggestion that is {suggestion.status.replace('_', ' ')} can move "
-            f"to {allowed or 'nothing: it is final'}, not to {status.replace('_', ' ')}"
-        )
+        raise ValueError(_refused(suggestion.status, status))
     if status == "incorporated" and iteration is None:
-        raise ValueError("say which iteration adopted the suggestion")
+        raise ValueError(gettext("say which iteration adopted the suggestion"))
     if iteration is not None and iteration.pilot_id != suggestion.pilot_id:
-        raise ValueError("the iteration belongs to another pilot")
+        raise ValueError(gettext("the iteration belongs to another pilot"))
     if status == "declined" and not reason.strip():
-        raise ValueError("say why the suggestion is declined")
+        raise ValueError(gettext("say why the suggestion is declined"))
     step = SuggestionStep(
         from_status=suggestion.status,
         status=status,
@@ -115,6 +113,9 @@ def move(
     suggestion.reason = step.reason or suggestion.reason
     suggestion.pilot.touch()
     db.session.flush()
+    # The activity log is kept in English, whoever reads it.
+    with force_locale(DEFAULT_LANGUAGE):
+        where = describe(status, iteration, step.reason)
     record(
         "moved",
         "suggestion",
@@ -122,25 +123,52 @@ def move(
         user_id=user_id,
         entity_id=suggestion.id,
         pilot_id=suggestion.pilot_id,
-        summary=f"{_excerpt(suggestion.text)} to {describe(status, iteration, step.reason)}",
+        summary=f"{_excerpt(suggestion.text)} to {where}",
     )
     notify.suggestion_moved(suggestion, actor_id=user_id)
 
 
 def describe(status: str, iteration: Iteration | None = None, reason: str = "") -> str:
     """A status in words: 'incorporated in iteration 2', 'declined: no budget'."""
-    words = STATUS_LABELS[status].lower()
     if status == "incorporated" and iteration is not None:
-        return f"{words} in iteration {iteration.number}"
+        return gettext("incorporated in iteration %(number)s", number=iteration.number)
     if status == "declined" and reason:
-        return f"{words}: {reason}"
-    return words
+        return gettext("declined: %(reason)s", reason=reason)
+    return _lower_name(status)
+
+
+def _lower_name(status: str) -> str:
+    # As a status reads inside a sentence: "under review".
+    return status_name(status).lower()
+
+
+def _refused(current: str, status: str) -> str:
+    """Why a move is refused, naming the moves that are allowed."""
+    target = _lower_name(status)
+    allowed = ", ".join(_lower_name(s) for s in TRANSITIONS[current])
+    if not allowed:
+        return gettext(
+            "a suggestion that is %(status)s can move to nothing: it is final, not to %(target)s",
+            status=_lower_name(current),
+            target=target,
+        )
+    return gettext(
+        "a suggestion that is %(status)s can move to %(allowed)s, not to %(target)s",
+        status=_lower_name(current),
+        allowed=allowed,
+        target=target,
+    )
 
 
 def path_of(suggestion: Suggestion) -> list[dict]:
     """Where a suggestion went, in order: proposed, then each move with who and when."""
     path = [
-        {"status": "new", "what": "proposed", "on": suggestion.proposed, "by": suggestion.author}
+        {
+            "status": "new",
+            "what": gettext("proposed"),
+            "on": suggestion.proposed,
+            "by": suggestion.author,
+        }
     ]
     steps = suggestion.steps
     reached = steps[0].from_status if steps else suggestion.status
@@ -166,7 +194,7 @@ def add_comment(pilot: Pilot, suggestion: Suggestion, user: User, text: str) -> 
     """Comment on a suggestion of ``pilot``; raises ValueError for another pilot's."""
     _check_on_pilot(pilot, suggestion)
     comment = SuggestionComment(
-        suggestion=suggestion, user=user, text=_required(text, "write a comment first")
+        suggestion=suggestion, user=user, text=_required(text, gettext("write a comment first"))
     )
     db.session.add(comment)
     db.session.flush()
@@ -213,7 +241,11 @@ def toggle_vote(pilot: Pilot, suggestion: Suggestion, user: User) -> bool:
 def _check_on_pilot(pilot: Pilot, suggestion: Suggestion) -> None:
     if suggestion.pilot_id != pilot.id:
         raise ValueError(
-            f"that suggestion belongs to the pilot '{suggestion.pilot.name}', not to '{pilot.name}'"
+            gettext(
+                "that suggestion belongs to the pilot '%(pilot)s', not to '%(other)s'",
+                pilot=suggestion.pilot.name,
+                other=pilot.name,
+            )
         )
 
 
@@ -222,7 +254,13 @@ def _required(text: str | None, message: str) -> str:
     if not text:
         raise ValueError(message)
     if len(text) > MAX_TEXT:
-        raise ValueError(f"keep it under {MAX_TEXT} characters (it has {len(text)})")
+        raise ValueError(
+            gettext(
+                "keep it under %(max)s characters (it has %(length)s)",
+                max=MAX_TEXT,
+                length=len(text),
+            )
+        )
     return text
 
 

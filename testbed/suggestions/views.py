@@ -1,6 +1,8 @@
 """Suggestions on a pilot, following one suggestion, and each department's page."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
@@ -19,16 +21,17 @@ from testbed.suggestions.forms import (
     SuggestionForm,
     VoteForm,
 )
-from testbed.suggestions.models import STATUS_LABELS, SUGGESTION_STATUSES, Suggestion
+from testbed.suggestions.labels import SUGGESTION_STATUS_NAMES
+from testbed.suggestions.models import SUGGESTION_STATUSES, Suggestion
 
 blueprint = Blueprint("suggestions", __name__)
 
-CONFLICT = "Someone else changed this pilot since you opened the page; reload and try again."
+CONFLICT = _l("Someone else changed this pilot since you opened the page; reload and try again.")
 
 
 @blueprint.context_processor
 def template_helpers() -> dict:
-    return {"status_labels": STATUS_LABELS}
+    return {"status_labels": SUGGESTION_STATUS_NAMES}
 
 
 def _user():
@@ -81,7 +84,9 @@ def add(slug: str):
         form.text.errors.append(str(error))
         return _pilot_page(pilot, form), 422
     db.session.commit()
-    flash("Your suggestion is added: the pilot team sees it now. Follow it here.", "success")
+    flash(
+        gettext("Your suggestion is added: the pilot team sees it now. Follow it here."), "success"
+    )
     return redirect(url_for(".suggestion", suggestion_id=suggestion.id))
 
 
@@ -131,7 +136,7 @@ def comment(slug: str, suggestion_id: int):
         form.text.errors.append(str(error))
         return _follow_page(suggestion, comment_form=form), 422
     db.session.commit()
-    flash("Your comment is added.", "success")
+    flash(gettext("Your comment is added."), "success")
     return redirect(url_for(".suggestion", suggestion_id=suggestion.id, _anchor="comments"))
 
 
@@ -146,10 +151,12 @@ def vote(slug: str, suggestion_id: int):
         counted = services.toggle_vote(pilot, suggestion, _user())
     except ValueError as error:
         db.session.rollback()
-        flash(f"Your vote was not recorded: {error}.", "error")
+        flash(gettext("Your vote was not recorded: %(error)s.", error=error), "error")
         return redirect(url_for(".suggestion", suggestion_id=suggestion.id))
     db.session.commit()
-    flash("Your vote counts." if counted else "Your vote is withdrawn.", "success")
+    flash(
+        gettext("Your vote counts.") if counted else gettext("Your vote is withdrawn."), "success"
+    )
     if form.back.data == "list":
         return redirect(
             url_for(".pilot_suggestions", slug=pilot.slug, _anchor=f"suggestion-{suggestion.id}")
@@ -184,7 +191,7 @@ def decide(slug: str, suggestion_id: int):
         form.status.errors.append(str(error))
         return _follow_page(suggestion, decision_form=form), 422
     now = services.describe(suggestion.status, suggestion.iteration, suggestion.reason)
-    flash(f"The suggestion is {now}.", "success")
+    flash(gettext("The suggestion is %(status)s.", status=now), "success")
     return redirect(url_for(".suggestion", suggestion_id=suggestion.id))
 
 
