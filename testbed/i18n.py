@@ -127,6 +127,22 @@ def figure(text: str) -> str:
     return BEFORE_PERCENT.sub(NBSP + "%", str(text).translate(table))
 
 
+def plural_count(english_figure: str) -> int:
+    """The number that picks the plural of a unit after a figure that may not be whole.
+
+    English says "1 point" but "0.5 points" (singular for one only); French says "1,5 point"
+    but "2 points" (singular below two). One number serves both: 1 for a figure of one, 0
+    below two (English's plural, French's singular), 2 from two on.
+    """
+    try:
+        value = abs(float(english_figure.replace(",", "").replace("−", "-")))
+    except ValueError:
+        return 2
+    if value == 1:
+        return 1
+    return 0 if value < 2 else 2
+
+
 def currency_sign(code: str | None) -> str:
     """The currency as the language writes it: "EUR" in English (as finance files do), "€" in
     French."""

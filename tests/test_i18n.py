@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 
 from testbed.extensions import db
 from testbed.i18n import COOKIE, currency_sign, day, figure, moment
+from testbed.results.views import amount
 
 FRENCH = {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}
 
@@ -130,3 +132,23 @@ def test_currencies_and_dates_follow_the_language(app):
 def test_outside_a_request_everything_is_english(app):
     with app.app_context():
         assert figure("1,234.5") == "1,234.5"
+
+
+@pytest.mark.parametrize(
+    ("share", "english", "french"),
+    [
+        (0.01, "+1 point", "+1 point"),
+        (-0.01, "−1 point", "−1 point"),
+        (0.005, "+0.5 points", "+0,5 point"),
+        (0.015, "+1.5 points", "+1,5 point"),
+        (0.02, "+2 points", "+2 points"),
+        (0.0, "0 points", "0 point"),
+    ],
+)
+def test_percentage_points_take_each_languages_plural(app, share, english, french):
+    # English is singular for one only, French below two.
+    proportion = SimpleNamespace(kind="proportion", unit="")
+    with request_in(app, {"Accept-Language": "en"}):
+        assert amount(share, proportion) == english
+    with request_in(app, FRENCH):
+        assert amount(share, proportion) == french

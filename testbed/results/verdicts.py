@@ -6,9 +6,9 @@ The sentence is written in the current language: a report keeps it in English (s
 
 from __future__ import annotations
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 
-from testbed.i18n import figure, unit_space
+from testbed.i18n import figure, plural_count, unit_space
 from testbed.pilots.models import Metric
 from testbed.results.labels import analysis_text
 
@@ -239,8 +239,9 @@ def _amount(value: float | None, metric: Metric, signed: bool = True) -> str:
         return gettext("unknown")
     if metric.kind == "proportion":
         points = 100 * value
-        return gettext(
-            "%(change)s points", change=figure(f"{points:+.2g}" if signed else f"{points:.2g}")
+        change = f"{points:+.2g}" if signed else f"{points:.2g}"
+        return ngettext(
+            "%(change)s point", "%(change)s points", plural_count(change), change=figure(change)
         )
     text = figure(f"{value:+.3g}" if signed else f"{value:.3g}")
     return f"{text}{unit_space()}{metric.unit}" if metric.unit else text

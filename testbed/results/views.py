@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 from flask import Blueprint, abort, make_response, render_template, request
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from testbed.auth.access import requires
 from testbed.fragments import cached_html
-from testbed.i18n import figure, language, unit_space
+from testbed.i18n import figure, language, plural_count, unit_space
 from testbed.pilots.models import Pilot
 from testbed.pilots.services import pilot_or_404
 from testbed.results import charts, decision
@@ -151,7 +151,10 @@ def amount(value: float | None, metric, signed: bool = True) -> str:
     if value is None:
         return "–"
     if metric.kind == "proportion":
-        return gettext("%(change)s points", change=number(100 * value, 2, signed))
+        change = english_number(100 * value, 2, signed)
+        return ngettext(
+            "%(change)s point", "%(change)s points", plural_count(change), change=figure(change)
+        )
     unit = f"{unit_space()}{metric.unit}" if metric.unit else ""
     return f"{number(value, 3, signed)}{unit}"
 
@@ -161,8 +164,14 @@ def span(low: float | None, high: float | None, metric) -> str:
     if low is None or high is None:
         return "–"
     if metric.kind == "proportion":
-        low, high = number(100 * low, 2, True), number(100 * high, 2, True)
-        return gettext("%(low)s to %(high)s points", low=low, high=high)
+        low, high = english_number(100 * low, 2, True), english_number(100 * high, 2, True)
+        return ngettext(
+            "%(low)s to %(high)s point",
+            "%(low)s to %(high)s points",
+            plural_count(high),
+            low=figure(low),
+            high=figure(high),
+        )
     unit = f"{unit_space()}{metric.unit}" if metric.unit else ""
     return (
         gettext("%(low)s to %(high)s", low=number(low, 3, True), high=number(high, 3, True)) + unit
