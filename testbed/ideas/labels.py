@@ -15,13 +15,6 @@ IDEA_STATUS_NAMES = {
     "piloted": _l("Taken into a pilot"),
     "declined": _l("Declined"),
 }
-# A status inside a sentence ("an idea that is under review ...", a step of its path).
-IDEA_STATUS_WORDS = {
-    "submitted": _l("submitted"),
-    "under_review": _l("under review"),
-    "piloted": _l("taken into a pilot"),
-    "declined": _l("declined"),
-}
 # What the one who moved an idea reads once it moved.
 IDEA_MOVED = {
     "submitted": _l("The idea is submitted."),
@@ -36,4 +29,5 @@ def status_name(status: str) -> str:
 
 
 def status_words(status: str) -> str:
-    return str(IDEA_STATUS_WORDS.get(status, status))
+    """A status inside a sentence ("an idea that is under review ...", a step of its path)."""
+    return status_name(status).lower()

@@ -37,6 +37,7 @@ from testbed.results.decision import standing
 from testbed.results.services import report_for
 from testbed.results.verdicts import CERTAIN
 from testbed.store.models import Aggregate
+from testbed.suggestions.labels import status_words
 from testbed.suggestions.models import Suggestion
 from testbed.suggestions.services import move
 from testbed.timeutil import utcnow
@@ -81,15 +82,6 @@ STRENGTHS = {
         _l("no primary hypothesis, or too few observations to test it"),
     ),
 }
-# A suggestion's status as a message names it (in English: the status, spaced).
-SUGGESTION_STATUS_NAMES = {
-    "new": _l("new"),
-    "under_review": _l("under review"),
-    "accepted": _l("accepted"),
-    "incorporated": _l("incorporated"),
-    "declined": _l("declined"),
-}
-
 HYPOTHESIS_FIELDS = (
     "statement",
     "metric",
@@ -798,13 +790,12 @@ def log_iteration(
                 gettext("suggestion #%(id)s is for another pilot", id=suggestion.id),
             )
         if suggestion.status != "accepted":
-            status = SUGGESTION_STATUS_NAMES.get(suggestion.status)
             raise InvalidField(
                 "suggestions",
                 gettext(
                     "suggestion #%(id)s is %(status)s: only accepted suggestions can be adopted",
                     id=suggestion.id,
-                    status=status or suggestion.status.replace("_", " "),
+                    status=status_words(suggestion.status),
                 ),
             )
     iteration = Iteration(

@@ -20,3 +20,8 @@ SUGGESTION_STATUS_NAMES = {
 def status_name(status: str) -> str:
     """A stored status as the reader's language names it (an unknown one as written)."""
     return str(SUGGESTION_STATUS_NAMES.get(status, status.replace("_", " ")))
+
+
+def status_words(status: str) -> str:
+    """A status inside a sentence: "a suggestion that is under review ..."."""
+    return status_name(status).lower()

@@ -17,7 +17,7 @@ from testbed.notify import services as notify
 from testbed.pilots.models import Iteration, Pilot, pilot_department
 from testbed.results.decision import standing
 from testbed.results.services import reports_for
-from testbed.suggestions.labels import status_name
+from testbed.suggestions.labels import status_words
 from testbed.suggestions.models import (
     SUGGESTION_STATUSES,
     Suggestion,
@@ -134,27 +134,22 @@ def describe(status: str, iteration: Iteration | None = None, reason: str = "") 
         return gettext("incorporated in iteration %(number)s", number=iteration.number)
     if status == "declined" and reason:
         return gettext("declined: %(reason)s", reason=reason)
-    return _lower_name(status)
-
-
-def _lower_name(status: str) -> str:
-    # As a status reads inside a sentence: "under review".
-    return status_name(status).lower()
+    return status_words(status)
 
 
 def _refused(current: str, status: str) -> str:
     """Why a move is refused, naming the moves that are allowed."""
-    target = _lower_name(status)
-    allowed = ", ".join(_lower_name(s) for s in TRANSITIONS[current])
+    target = status_words(status)
+    allowed = ", ".join(status_words(s) for s in TRANSITIONS[current])
     if not allowed:
         return gettext(
             "a suggestion that is %(status)s can move to nothing: it is final, not to %(target)s",
-            status=_lower_name(current),
+            status=status_words(current),
             target=target,
         )
     return gettext(
         "a suggestion that is %(status)s can move to %(allowed)s, not to %(target)s",
-        status=_lower_name(current),
+        status=status_words(current),
         allowed=allowed,
         target=target,
     )

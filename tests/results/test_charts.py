@@ -6,12 +6,10 @@ from datetime import date, timedelta
 from xml.etree import ElementTree
 
 import pytest
-from sqlalchemy import select
 
 from testbed.extensions import db
-from testbed.files.loader import load_path
 from testbed.models import Pilot
-from testbed.results import charts, services
+from testbed.results import charts
 from testbed.results.services import analyse_pilot
 
 START = date(2025, 1, 6)
@@ -85,24 +83,8 @@ def observations(wait_shift: float = -3.0, cost_shift: float = 0.0) -> str:
     return "\n".join(lines) + "\n"
 
 
-@pytest.fixture(autouse=True)
-def chart_cache(app, tmp_path, monkeypatch):
-    """Charts and reports of this test only: ids and versions repeat across tests."""
-    app.config["CHART_CACHE_DIR"] = str(tmp_path / "charts")
-    monkeypatch.setattr(services, "_CACHE", {})
-    return tmp_path / "charts"
-
-
-@pytest.fixture
-def make_pilot(write_pilot):
-    def make(**files) -> Pilot:
-        files.setdefault("pilot__toml", PILOT_TOML)
-        files.setdefault("observations__csv", observations())
-        load_path(write_pilot(**files))
-        db.session.commit()
-        return db.session.scalar(select(Pilot))
-
-    return make
+# Every test here has charts and reports of its own (tests/results/conftest.py).
+pytestmark = pytest.mark.usefixtures("chart_cache")
 
 
 def result(**fields) -> dict:

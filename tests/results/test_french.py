@@ -6,35 +6,16 @@ from html import unescape
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import select
 
-from testbed.extensions import db
-from testbed.files.loader import load_path
-from testbed.models import Pilot
 from testbed.results import services
 from testbed.results.labels import analysis_text
-from tests.results.test_charts import PILOT_TOML, observations
 
 FRENCH = {"Accept-Language": "fr"}
 ENGLISH = {"Accept-Language": "en"}
 
 
-@pytest.fixture(autouse=True)
-def chart_cache(app, tmp_path, monkeypatch):
-    """Charts and reports of this test only: ids and versions repeat across tests."""
-    app.config["CHART_CACHE_DIR"] = str(tmp_path / "charts")
-    monkeypatch.setattr(services, "_CACHE", {})
-    return tmp_path / "charts"
-
-
-@pytest.fixture
-def make_pilot(write_pilot):
-    def make() -> Pilot:
-        load_path(write_pilot(pilot__toml=PILOT_TOML, observations__csv=observations()))
-        db.session.commit()
-        return db.session.scalar(select(Pilot))
-
-    return make
+# Every test here has charts and reports of its own (tests/results/conftest.py).
+pytestmark = pytest.mark.usefixtures("chart_cache")
 
 
 def test_a_french_reader_gets_the_verdicts_in_french_and_the_kept_report_stays_english(

@@ -14,32 +14,16 @@ from testbed.extensions import db
 from testbed.files.loader import load_path
 from testbed.models import Pilot
 from testbed.pilots import models as pilots_models
-from testbed.results import charts, services
+from testbed.results import charts
 from testbed.results.services import report_for
 from testbed.results.views import number, p_text
-from tests.results.test_charts import PILOT_TOML, observations
+from tests.results.test_charts import observations
 
 ROLES = ("innovation", "department_head", "finance", "admin")
 
 
-@pytest.fixture(autouse=True)
-def chart_cache(app, tmp_path, monkeypatch):
-    """Charts and reports of this test only: ids and versions repeat across tests."""
-    app.config["CHART_CACHE_DIR"] = str(tmp_path / "charts")
-    monkeypatch.setattr(services, "_CACHE", {})
-    return tmp_path / "charts"
-
-
-@pytest.fixture
-def make_pilot(write_pilot):
-    def make(**files) -> Pilot:
-        files.setdefault("pilot__toml", PILOT_TOML)
-        files.setdefault("observations__csv", observations())
-        load_path(write_pilot(**files))
-        db.session.commit()
-        return db.session.scalar(select(Pilot))
-
-    return make
+# Every test here has charts and reports of its own (tests/results/conftest.py).
+pytestmark = pytest.mark.usefixtures("chart_cache")
 
 
 def svg_root(response):
